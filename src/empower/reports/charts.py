@@ -1,0 +1,444 @@
+"""Charts as inline SVG strings, drawn with matplotlib.
+
+SVG rather than PNG because it stays sharp on any screen and on paper, needs no JavaScript and
+works offline. Every chart is built on its own :class:`~matplotlib.figure.Figure` – never through
+``pyplot`` – so that a web server can draw charts in several threads without sharing state.
+
+The SVG is made fit for inlining in an HTML page:
+
+* text stays text (``svg.fonttype = "none"``): smaller files, selectable and searchable labels,
+  and translated labels need no font embedding;
+* output is deterministic (fixed ``svg.hashsalt``, no date in the metadata), so the same data
+  always gives the same bytes – reports can be cached and compared;
+* the XML prolog and doctype are stripped, element ids get a prefix derived from the chart's
+  content so that several charts on one page never clash, and the stylesheet matplotlib emits
+  is scoped to the chart;
+* the root carries ``role="img"``, an ``aria-label`` and a ``<title>`` for screen readers, and
+  scales with its container (``width:100%``, capped at its natural size) for phones.
+
+Colours are colourblind-safe: Paul Tol's "bright" scheme for categories and the red–blue
+diverging map ``RdBu`` for effects (red disempowering, blue empowering).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import textwrap
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.colors import Normalize
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+#: Paul Tol's "bright" qualitative scheme (distinguishable with common colour blindness).
+PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+#: Marker per instrument version in trajectories, so a change of version is visible.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+MISSING_COLOUR = "#d9d9d9"
+DIVERGING_MAP = "RdBu"
+#: Narrow on purpose: the chart is scaled down to a phone's width, and text shrinks with it.
+WIDTH_INCHES = 5.0
+
+_RC: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "empower",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlelocation": "left",
+    "axes.titleweight": "bold",
+}
+#: rcParams are global in matplotlib; the lock keeps one chart's settings from leaking into
+#: another thread's chart while it is being drawn.
+_LOCK = threading.RLock()
+
+
+# --------------------------------------------------------------------------------------------
+# shared plumbing
+
+
+@contextmanager
+def _chart_style() -> Iterator[None]:
+    with _LOCK, matplotlib.rc_context(_RC):
+        yield
+
+
+def _plain(text: object) -> str:
+    """Escape ``$`` so user text is never parsed as mathtext (it would garble or raise)."""
+    return str(text).replace("$", r"\$")
+
+
+def _wrap(text: object, width: int) -> str:
+    return "\n".join(textwrap.wrap(_plain(text), width)) or _plain(text)
+
+
+def _label(key: object, labels: Mapping[str, str] | None) -> str:
+    return str((labels or {}).get(str(key), key))
+
+
+def _signed(value: float) -> str:
+    """One decimal with a true minus sign; −0.0 shows as 0.0."""
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text.replace("-", "\u2212")
+
+
+def _no_data(ax: Axes, message: str = "No data") -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
+
+
+_ROOT = re.compile(r"<svg\b[^>]*>")
+_SIZE = re.compile(r'\s(width|height)="([\d.]+)pt"')
+_IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def _inline(svg: str, title: str) -> str:
+    """Turn matplotlib's SVG document into an accessible, self-contained inline element."""
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8] + "-"
+    svg = _IDS.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
+    svg = svg.replace('<style type="text/css">*{', '<style type="text/css">svg.empower-chart *{')
+    root = _ROOT.search(svg)
+    assert root is not None  # matplotlib always writes one
+    sizes = dict(_SIZE.findall(root.group(0)))
+    attributes = (
+        f' class="empower-chart" role="img" aria-label={quoteattr(title)}'
+        f' style="width:100%;max-width:{sizes.get("width", "432")}pt;height:auto"'
+    )
+    opening = _SIZE.sub("", root.group(0))[:-1] + attributes + ">"
+    return opening + f"\n <title>{escape(title)}</title>" + svg[root.end() :]
+
+
+def _to_svg(fig: Figure, title: str) -> str:
+    FigureCanvasSVG(fig)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    return _inline(buffer.getvalue(), title)
+
+
+# --------------------------------------------------------------------------------------------
+# bar chart
+
+
+def bar_chart_svg(counts: Sequence[tuple[str, int]], title: str, xlabel: str = "") -> str:
+    """Horizontal bars, one per category in the given order, with the count at each bar's end.
+
+    Horizontal because category labels (destinations, statuses) are long and stay readable
+    on a narrow phone screen; the count is written out so nobody has to read it off an axis.
+
+    Examples
+    --------
+    >>> svg = bar_chart_svg([("Thailand", 28), ("China", 24)], "Destination")
+    >>> svg.startswith("<svg") and ">Thailand<" in svg and ">28<" in svg
+    True
+    """
+    with _chart_style():
+        fig = Figure(figsize=(WIDTH_INCHES, 0.9 + 0.4 * max(len(counts), 1)))
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        if not counts:
+            _no_data(ax)
+            return _to_svg(fig, title)
+        positions = np.arange(len(counts))
+        values = [int(count) for _, count in counts]
+        bars = ax.barh(positions, values, color=PALETTE[0], height=0.7)
+        ax.set_yticks(positions, [_wrap(label, 28) for label, _ in counts])
+        ax.invert_yaxis()
+        ax.bar_label(bars, labels=[str(v) for v in values], padding=3)
+        ax.set_xlim(0, max(max(values) * 1.15, 1))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(_plain(xlabel))
+        return _to_svg(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# heat map
+
+
+def _cell_text(value: float, n: object) -> str:
+    mean = "\u2013" if np.isnan(value) else _signed(value)
+    return mean if n is None else f"{mean}\nn={n}"
+
+
+def _annotate_cells(
+    ax: Axes, values: np.ndarray, counts: np.ndarray | None, norm: Normalize
+) -> None:
+    for (row, col), value in np.ndenumerate(values):
+        n = None if counts is None else _count_text(counts[row, col])
+        strong = not np.isnan(value) and abs(float(norm(value)) - 0.5) > 0.3
+        ax.text(
+            col + 0.5,
+            row + 0.5,
+            _cell_text(value, n),
+            ha="center",
+            va="center",
+            fontsize=10,
+            color="white" if strong else "#222222",
+        )
+
+
+def _count_text(value: object) -> str:
+    return "\u2013" if pd.isna(value) else str(int(value))  # type: ignore[call-overload]
+
+
+def heatmap_svg(
+    matrix: pd.DataFrame,
+    title: str,
+    row_labels: Mapping[str, str] | None = None,
+    col_labels: Mapping[str, str] | None = None,
+    vmin: float = -2,
+    vmax: float = 2,
+    annotations: pd.DataFrame | None = None,
+) -> str:
+    """Heat map of a factor × axis matrix of mean effects on a diverging red–blue scale.
+
+    Red cells are disempowering, blue empowering, white no effect; cells without data are
+    grey with "–" so that "no data" is never mistaken for "no effect". Each cell shows its
+    value with one decimal and, when ``annotations`` (a frame of counts shaped like
+    ``matrix``) is given, the number of answers it rests on.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Rows are factors, columns axes (by id), values the mean effect or NaN.
+    row_labels, col_labels : mapping, optional
+        Display label per row / column id; ids without a label are shown as they are.
+    vmin, vmax : float
+        Ends of the colour scale (the effect scale is −2 … +2).
+    annotations : pandas.DataFrame, optional
+        ``n`` per cell, aligned to ``matrix`` by index and columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"inner_peace": [1.5]}, index=["family"])
+    >>> ">1.5<" in heatmap_svg(m, "Effects")
+    True
+    """
+    with _chart_style():
+        rows, cols = matrix.shape
+        fig = Figure(figsize=(1.5 + 1.25 * max(cols, 1), 1.6 + 0.62 * max(rows, 1)))
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title), pad=12)
+        if not rows or not cols:
+            _no_data(ax)
+            return _to_svg(fig, title)
+        values = matrix.to_numpy(dtype=float)
+        norm = Normalize(vmin=vmin, vmax=vmax)
+        cmap = matplotlib.colormaps[DIVERGING_MAP].with_extremes(bad=MISSING_COLOUR)
+        mesh = ax.pcolormesh(
+            np.ma.masked_invalid(values), cmap=cmap, norm=norm, edgecolors="white", linewidth=2
+        )
+        counts = None
+        if annotations is not None:
+            aligned = annotations.reindex(index=matrix.index, columns=matrix.columns)
+            counts = aligned.to_numpy(dtype=object)
+        _annotate_cells(ax, values, counts, norm)
+        ax.set_xticks(
+            np.arange(cols) + 0.5, [_wrap(_label(c, col_labels), 16) for c in matrix.columns]
+        )
+        ax.set_yticks(
+            np.arange(rows) + 0.5, [_wrap(_label(r, row_labels), 30) for r in matrix.index]
+        )
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.invert_yaxis()
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        bar = fig.colorbar(mesh, ax=ax, orientation="horizontal", shrink=0.6, pad=0.04, aspect=30)
+        bar.set_label("mean effect (\u2212 disempowering, + empowering)")
+        return _to_svg(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# trajectory
+
+
+def _as_datetimes(dates: pd.Series) -> pd.Series:
+    return pd.to_datetime(pd.Series([pd.Timestamp(d) for d in dates], index=dates.index))
+
+
+def _single_date_limits(ax: Axes, dates: pd.Series) -> None:
+    """A lone date gives a zero-width axis; show a month either side instead."""
+    if dates.nunique() == 1:
+        day = dates.iloc[0]
+        ax.set_xlim(day - dt.timedelta(days=30), day + dt.timedelta(days=30))
+
+
+def _trajectory_legend(
+    ax: Axes, axes: list[str], instruments: list[str], axis_labels: Mapping[str, str] | None
+) -> None:
+    handles = [
+        Line2D([], [], color=PALETTE[i % len(PALETTE)], label=_wrap(_label(a, axis_labels), 40))
+        for i, a in enumerate(axes)
+    ] + [
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            marker=MARKERS[j % len(MARKERS)],
+            linestyle="none",
+            label=_plain(instrument),
+        )
+        for j, instrument in enumerate(instruments)
+    ]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+
+
+def trajectory_svg(
+    points: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None
+) -> str:
+    """One participant's (or a group's) axis scores over time: a line per axis.
+
+    The marker shape says which instrument version produced each point, so a jump that
+    coincides with a change of version can be read as such rather than as real change.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Columns ``date`` (date or datetime), ``axis``, ``score`` (0–100; NaN points are
+        skipped) and ``instrument`` (a key such as ``"four_axis v2"``).
+    axis_labels : mapping, optional
+        Display label per axis id.
+
+    Examples
+    --------
+    >>> import datetime, pandas as pd
+    >>> p = pd.DataFrame({"date": [datetime.date(2024, 5, 1)], "axis": ["inner_peace"],
+    ...                   "score": [60.0], "instrument": ["four_axis v2"]})
+    >>> trajectory_svg(p, "Scores over time").startswith("<svg")
+    True
+    """
+    with _chart_style():
+        fig = Figure(figsize=(WIDTH_INCHES, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        frame = points.dropna(subset=["score"])
+        if frame.empty:
+            _no_data(ax, "No scores yet")
+            return _to_svg(fig, title)
+        frame = frame.assign(date=_as_datetimes(frame["date"])).sort_values("date", kind="stable")
+        axes = list(dict.fromkeys(frame["axis"].astype(str)))
+        instruments = list(dict.fromkeys(frame["instrument"].astype(str)))
+        for i, axis in enumerate(axes):
+            rows = frame[frame["axis"].astype(str) == axis]
+            colour = PALETTE[i % len(PALETTE)]
+            ax.plot(rows["date"], rows["score"], color=colour, linewidth=1.5)
+            for j, instrument in enumerate(instruments):
+                own = rows[rows["instrument"].astype(str) == instrument]
+                ax.plot(
+                    own["date"],
+                    own["score"],
+                    linestyle="none",
+                    color=colour,
+                    marker=MARKERS[j % len(MARKERS)],
+                    markersize=7,
+                )
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("score (0\u2013100)")
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        _single_date_limits(ax, frame["date"])
+        _trajectory_legend(ax, axes, instruments, axis_labels)
+        return _to_svg(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# axis scores
+
+
+def _n_text(counts: pd.Series) -> str:
+    known = pd.to_numeric(counts, errors="coerce").dropna()
+    if known.empty:  # counts suppressed or unknown
+        return "n = \u2013"
+    low, high = int(known.min()), int(known.max())
+    return f"n = {low}" if low == high else f"n = {low}\u2013{high}"
+
+
+def _score_bars(ax: Axes, rows: pd.DataFrame, x: np.ndarray, width: float, colour: str) -> None:
+    means = rows["mean"].astype(float).to_numpy()
+    sds = rows["sd"].astype(float).to_numpy() if "sd" in rows else np.full(len(rows), np.nan)
+    shown, spread = ~np.isnan(means), ~np.isnan(means) & ~np.isnan(sds)
+    ax.bar(x[shown], means[shown], width=width, color=colour)
+    ax.errorbar(
+        x[spread],
+        means[spread],
+        yerr=sds[spread],
+        fmt="none",
+        ecolor="#333333",
+        capsize=3,
+        elinewidth=1,
+    )
+    tops = np.where(spread, means + np.nan_to_num(sds), means)
+    for xi, mean, top in zip(x[shown], means[shown], tops[shown], strict=True):
+        ax.text(xi, min(top, 100) + 2, f"{mean:.1f}", ha="center", va="bottom", fontsize=9)
+
+
+def axis_scores_svg(
+    summary: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None
+) -> str:
+    """Grouped bars of the mean 0–100 score per axis, one bar per instrument version.
+
+    Versions sit side by side rather than pooled because they asked different questions;
+    the legend gives how many participants each version's bars rest on, error bars show
+    ±1 standard deviation where one exists (n ≥ 2).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`empower.metrics.cohort.axis_summary`: columns ``instrument_id``,
+        ``instrument_version``, ``axis``, ``n``, ``mean`` and ``sd``.
+    axis_labels : mapping, optional
+        Display label per axis id.
+    """
+    with _chart_style():
+        axes = list(dict.fromkeys(summary["axis"]))
+        fig = Figure(figsize=(max(WIDTH_INCHES, 1 + 1.3 * len(axes)), 3.8), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        if summary.empty:
+            _no_data(ax)
+            return _to_svg(fig, title)
+        position = {axis: i for i, axis in enumerate(axes)}
+        versions = list(dict.fromkeys(zip(summary["instrument_id"], summary["instrument_version"])))
+        width, legend = 0.8 / len(versions), []
+        for k, (instrument, version) in enumerate(versions):
+            mask = (summary["instrument_id"] == instrument) & (
+                summary["instrument_version"] == version
+            )
+            rows = summary[mask]
+            x = rows["axis"].map(position).to_numpy(dtype=float) - 0.4 + width * (k + 0.5)
+            _score_bars(ax, rows, x, width, PALETTE[k % len(PALETTE)])
+            legend.append(
+                Patch(
+                    color=PALETTE[k % len(PALETTE)],
+                    label=_plain(f"{instrument} v{version} ({_n_text(rows['n'])})"),
+                )
+            )
+        ax.set_xticks(
+            np.arange(len(axes)), [_wrap(_label(a, axis_labels), 14) for a in axes], fontsize=10
+        )
+        ax.set_ylim(0, 112)
+        ax.set_yticks(range(0, 101, 20))
+        ax.set_ylabel("mean score (0\u2013100)")
+        fig.legend(handles=legend, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+        return _to_svg(fig, title)
