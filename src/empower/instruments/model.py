@@ -42,9 +42,9 @@ def text_in(texts: Texts, language: str, fallback: str = DEFAULT_LANGUAGE) -> tu
     The second value lets the interface mark a fallback visibly instead of silently showing
     another language to a participant.
     """
-    if language in texts and texts[language]:
+    if texts.get(language):
         return texts[language], False
-    if fallback in texts and texts[fallback]:
+    if texts.get(fallback):
         return texts[fallback], True
     for value in texts.values():
         if value:
