@@ -1,0 +1,3 @@
+from empower.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""Organisations and the roles people hold in them.
+
+Every record that concerns a survivor belongs to exactly one organisation, and every query a
+view makes is limited to the organisation of the person logged in (see ``permissions``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """What a person may do inside their organisation.
+
+    * admin – manages people who log in, and can do everything below;
+    * interviewer – records participants, consent and assessments;
+    * analyst – reads pseudonymous participant records and cohort reports;
+    * viewer – reads cohort reports (aggregates) only.
+    """
+
+    ADMIN = "admin", _("Administrator")
+    INTERVIEWER = "interviewer", _("Interviewer")
+    ANALYST = "analyst", _("Analyst")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    """A person's role in one organisation. One login belongs to one organisation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation} ({self.role})"

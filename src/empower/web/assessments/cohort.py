@@ -1,0 +1,154 @@
+"""Gather a cohort from the database and hand it to the pure metrics and report packages.
+
+Only participants whose consent, in force now, covers the organisation's own reporting are
+counted: a withdrawal takes them out of every report from the moment it is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from empower.instruments import get_instrument, library, score
+from empower.instruments.model import text_in
+from empower.metrics.cohort import axis_summary, factor_axis_map, sample_profile
+from empower.reports.cohort import build_cohort_report
+from empower.web.accounts.models import Organisation
+from empower.web.people.models import Consent, Exploitation, Gender, Participant, Status
+
+from .models import Assessment
+
+
+def reportable_participants(organisation: Organisation) -> Any:
+    """Participants of ``organisation`` with an assessment and consent to its own reporting."""
+    now = timezone.now()
+    consent_in_force = Consent.objects.filter(
+        participant=OuterRef("pk"), scope_own_reporting=True, given_at__lte=now,
+    ).filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=now))
+    return (
+        Participant.objects.for_organisation(organisation)
+        .filter(Exists(consent_in_force), assessments__isnull=False)
+        .distinct()
+    )
+
+
+def _latest_per_participant(assessments: list[Assessment]) -> list[Assessment]:
+    """Each participant's most recent assessment for each instrument version."""
+    latest: dict[tuple[int, str], Assessment] = {}
+    for a in sorted(assessments, key=lambda a: (a.conducted_on, a.pk)):
+        latest[(a.participant_id, a.instrument_key)] = a
+    return list(latest.values())
+
+
+def cohort_frames(
+    organisation: Organisation,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(participants, axis scores, factor effects) as plain frames for the metrics package."""
+    participants = list(reportable_participants(organisation))
+    assessments = list(
+        Assessment.objects.filter(participant__in=participants).prefetch_related("scores")
+    )
+    first_interview: dict[int, Any] = {}
+    for a in assessments:
+        first_interview[a.participant_id] = min(
+            a.conducted_on, first_interview.get(a.participant_id, a.conducted_on)
+        )
+    people = pd.DataFrame(
+        [
+            {
+                "code": p.code,
+                "gender": p.gender or None,
+                "age": p.age_at(first_interview.get(p.pk)),
+                "region": p.region_of_origin or None,
+                "exploitation_types": list(p.exploitation_types),
+                "destination": p.destination_country or None,
+                "status": p.status or None,
+            }
+            for p in participants
+        ],
+        columns=["code", "gender", "age", "region", "exploitation_types", "destination",
+                 "status"],
+    )
+    latest = _latest_per_participant(assessments)
+    scores = pd.DataFrame(
+        [
+            {
+                "participant": a.participant_id,
+                "instrument_id": s.instrument_id,
+                "instrument_version": s.instrument_version,
+                "axis": s.axis,
+                "score": s.score,
+            }
+            for a in latest
+            for s in a.scores.all()
+        ],
+        columns=["participant", "instrument_id", "instrument_version", "axis", "score"],
+    )
+    effects = pd.DataFrame(
+        [
+            {
+                "participant": a.participant_id,
+                "factor": e.factor,
+                "axis": e.axis,
+                "effect": e.effect,
+                "not_applicable": e.not_applicable,
+            }
+            for a in latest
+            if a.instrument.kind == "four_axis_interview"
+            for e in score(a.instrument, a.answers, a.services).factor_effects
+        ],
+        columns=["participant", "factor", "axis", "effect", "not_applicable"],
+    )
+    return people, scores, effects
+
+
+def report_labels(language: str) -> dict[str, Any]:
+    """Labels for axes, factors and demographic categories in ``language``."""
+    axes: dict[str, str] = {}
+    factors: dict[str, str] = {}
+    for instrument in library().values():
+        for axis in instrument.axes:
+            axes.setdefault(axis.id, text_in(axis.label, language)[0])
+        for factor in instrument.factors:
+            factors.setdefault(factor.id, text_in(factor.label, language)[0])
+    return {
+        "axes": axes,
+        "factors": factors,
+        "categories": {
+            "gender": {k: str(v) for k, v in Gender.choices},
+            "status": {k: str(v) for k, v in Status.choices},
+            "exploitation_types": {k: str(v) for k, v in Exploitation.choices},
+        },
+    }
+
+
+def cohort_report(organisation: Organisation, language: str = "en") -> dict[str, Any]:
+    """The cohort report for ``organisation`` as plain JSON-able data."""
+    people, scores, effects = cohort_frames(organisation)
+    labels = report_labels(language)
+    axis_order = list(labels["axes"])
+    interview = get_instrument("empowerment-interview")
+    factor_map = (
+        factor_axis_map(effects, factor_order=list(interview.factor_ids()), axis_order=axis_order)
+        if not effects.empty else None
+    )
+    synthetic = Participant.objects.for_organisation(organisation).filter(
+        is_synthetic=True
+    ).exists()
+    meta = {
+        "organisation": organisation.name,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "synthetic": synthetic,
+        "counted": "participants with an assessment and consent, in force now, to the "
+                   "organisation's own reporting; scores from each participant's most recent "
+                   "assessment with each instrument version",
+        "instruments": sorted(set(scores["instrument_id"] + "@" + scores["instrument_version"]))
+        if not scores.empty else [],
+    }
+    return build_cohort_report(
+        sample_profile(people), axis_summary(scores, axis_order=axis_order), factor_map,
+        labels, meta,
+    )

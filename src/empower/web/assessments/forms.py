@@ -1,0 +1,213 @@
+"""Assessment forms generated from an instrument.
+
+The instrument is data, so the form is built from it at request time: one field per item, in
+the interview's language, with a visible mark where a text falls back to English. Values come
+back as the instrument stores them (integers for scale points, strings for the special answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from empower.instruments import Instrument, Item, Option
+from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
+
+PREFER_NOT_TO_SAY_LABEL = _("Prefer not to say")
+NOT_APPLICABLE_LABEL = _("Does not apply")
+
+
+def _label(texts: dict[str, str], language: str) -> str:
+    text, fell_back = text_in(texts, language)
+    # The mark tells the interviewer the participant's language is missing for this text.
+    return f"{text} [EN]" if fell_back and language != "en" else text
+
+
+def _choices(options: tuple[Option, ...], language: str) -> list[tuple[str, str]]:
+    return [(str(o.value), _label(o.label, language)) for o in options]
+
+
+def _to_value(raw: str) -> int | str | None:
+    if raw in ("", None):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
+@dataclass
+class Section:
+    title: str
+    fields: list[forms.BoundField] = field(default_factory=list)
+    #: the effect scale spelled out once, for sections whose answers are short chips
+    legend: list[str] = field(default_factory=list)
+
+
+def _chip(value: str, label: str) -> str:
+    """The short label of an effect answer.
+
+    Scale labels begin with the signed number in the interview's own numerals ("−২ …"), so the
+    chip is that first word; the special answers get a short word of their own.
+    """
+    if value == NOT_APPLICABLE:
+        return str(_("N/A"))
+    if value == PREFER_NOT_TO_SAY:
+        return str(PREFER_NOT_TO_SAY_LABEL)
+    return label.split()[0] if label.split() else value
+
+
+class DetailsForm(forms.Form):
+    conducted_on = forms.DateField(
+        label=_("Date of the interview"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_conducted_on(self) -> date:
+        value: date = self.cleaned_data["conducted_on"]
+        if value > date.today():
+            raise forms.ValidationError(_("The interview date cannot be in the future."))
+        return value
+
+
+class AnswersForm(forms.Form):
+    """One field per item of the instrument, named by item id."""
+
+    def __init__(self, instrument: Instrument, language: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        self.language = language
+        for item in instrument.items:
+            self.fields[item.id] = self._field_for(item)
+
+    def _field_for(self, item: Item) -> forms.Field:
+        label = _label(item.text, self.language)
+        if item.kind == "effect" and item.axis:
+            # Inside its factor's section an effect question needs only the axis: the section
+            # heading names the factor, so the phone screen is not filled with repeated text.
+            axis = next(a for a in self.instrument.axes if a.id == item.axis)
+            label = _label(axis.label, self.language)
+        if item.kind == "text":
+            return forms.CharField(
+                label=label, required=False, max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        scale = self.instrument.scales[item.scale] if item.scale else None
+        choices = _choices(scale.options, self.language) if scale else []
+        if item.kind == "effect":
+            choices = [c for c in choices if c[0] != NOT_APPLICABLE]
+            choices.append((NOT_APPLICABLE, str(NOT_APPLICABLE_LABEL)))
+        if scale is None or scale.prefer_not_to_say:
+            choices.append((PREFER_NOT_TO_SAY, str(PREFER_NOT_TO_SAY_LABEL)))
+        if item.kind == "effect":
+            choices = [(value, _chip(value, full)) for value, full in choices]
+        return forms.ChoiceField(
+            label=label, required=item.required, choices=choices,
+            widget=forms.RadioSelect(attrs={"class": "choice"}),
+        )
+
+    def sections(self) -> list[Section]:
+        """Group the fields for display: ratings first, then one group per factor."""
+        instrument = self.instrument
+        sections: dict[str, Section] = {}
+        factor_labels = {f.id: _label(f.label, self.language) for f in instrument.factors}
+        for item in instrument.items:
+            if item.factor:
+                key, title = f"factor:{item.factor}", factor_labels[item.factor]
+            else:
+                key, title = f"section:{item.section}", ""
+            section = sections.setdefault(key, Section(title=title))
+            section.fields.append(self[item.id])
+            if item.kind == "effect" and not section.legend and item.scale:
+                section.legend = self._effect_legend(item.scale)
+        return list(sections.values())
+
+    def _effect_legend(self, scale_id: str) -> list[str]:
+        legend = [
+            _label(o.label, self.language)
+            for o in self.instrument.scales[scale_id].options
+            if o.value != NOT_APPLICABLE
+        ]
+        return legend + [f"{_chip(NOT_APPLICABLE, '')} {NOT_APPLICABLE_LABEL}"]
+
+    def answers_and_narratives(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Split cleaned data into scored/choice answers and free-text narratives."""
+        answers: dict[str, Any] = {}
+        narratives: dict[str, str] = {}
+        for item in self.instrument.items:
+            raw = self.cleaned_data.get(item.id)
+            if item.kind == "text":
+                if raw and raw.strip():
+                    narratives[item.id] = raw.strip()
+            else:
+                value = _to_value(raw)
+                if value is not None:
+                    answers[item.id] = value
+        return answers, narratives
+
+
+YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
+
+
+class ServiceForm(forms.Form):
+    """One service the participant received, and how it was delivered."""
+
+    def __init__(self, instrument: Instrument, language: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        block = instrument.services
+        assert block is not None, "only four-axis interviews record services"
+        self.instrument = instrument
+        self.fields["service_type"] = forms.ChoiceField(
+            label=_("Service"), required=False,
+            choices=[("", "—")] + _choices(block.service_types, language),
+        )
+        self.fields["provider_type"] = forms.ChoiceField(
+            label=_("Who provided it"), required=False,
+            choices=[("", "—")] + _choices(block.provider_types, language),
+        )
+        self.fields["respected_wishes"] = forms.ChoiceField(
+            label=_("Did it respect your own needs and wishes?"), required=False,
+            choices=[("", "—")] + YES_NO_UNSURE,
+        )
+        self.fields["conditions"] = forms.MultipleChoiceField(
+            label=_("Did any of these come with it?"), required=False,
+            choices=_choices(block.conditions, language),
+            widget=forms.CheckboxSelectMultiple,
+        )
+        effect_scale = instrument.scales[block.effect_scale]
+        effect_choices = [("", "—")] + [
+            c for c in _choices(effect_scale.options, language) if c[0] != NOT_APPLICABLE
+        ] + [(NOT_APPLICABLE, str(NOT_APPLICABLE_LABEL))]
+        for axis in instrument.axes:
+            self.fields[f"effect__{axis.id}"] = forms.ChoiceField(
+                label=_label(axis.label, language), required=False, choices=effect_choices
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filled = any(data.get(name) for name in self.fields if name != "service_type")
+        if filled and not data.get("service_type"):
+            self.add_error("service_type", _("Choose which service this was."))
+        if data.get("service_type") and not data.get("provider_type"):
+            self.add_error("provider_type", _("Choose who provided this service."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not self.cleaned_data.get("service_type")
+
+    def to_record(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        wishes = {"yes": True, "no": False}.get(data.get("respected_wishes") or "")
+        return {
+            "service_type": data["service_type"],
+            "provider_type": data["provider_type"],
+            "respected_wishes": wishes,
+            "conditions": list(data.get("conditions") or []),
+            "effects": {
+                axis.id: _to_value(data.get(f"effect__{axis.id}") or "")
+                for axis in self.instrument.axes
+            },
+        }

@@ -1,0 +1,108 @@
+"""``empower demo``: load the synthetic demo organisation, its users and its cohort."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from rich.progress import Progress
+
+from empower.demo import pilot_cohort
+from empower.instruments import library
+from empower.web.accounts.models import Membership, Organisation, Role
+from empower.web.assessments.recording import record_assessment
+from empower.web.people.models import Consent, GivenBy, HowGiven, Participant
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "empower-demo-2026"
+DEMO_USERS = [
+    ("demo-admin", Role.ADMIN),
+    ("demo-interviewer", Role.INTERVIEWER),
+    ("demo-analyst", Role.ANALYST),
+    ("demo-viewer", Role.VIEWER),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo organisation, users and pilot-shaped cohort."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true",
+            help="Do nothing if the database already holds any organisation.",
+        )
+        parser.add_argument("--seed", type=int, default=2018)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Organisation.objects.exists():
+            self.stdout.write("The database already holds data; demo data not loaded.")
+            return
+        if Organisation.objects.filter(slug=DEMO_SLUG).exists():
+            raise CommandError(
+                "The demo organisation is already loaded. Use a fresh database to load it again."
+            )
+        cohort = pilot_cohort(seed=options["seed"])
+        instruments = library()
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                name="Demo organisation (synthetic data)", slug=DEMO_SLUG
+            )
+            users = self._users(organisation)
+            interviewer = users["demo-interviewer"]
+            with Progress(transient=True) as progress:
+                task = progress.add_task("Loading the demo cohort", total=len(cohort))
+                for person in cohort:
+                    self._participant(organisation, person, interviewer, instruments)
+                    progress.advance(task)
+        self.stdout.write(self.style.SUCCESS(
+            f"Loaded {len(cohort)} synthetic participants into '{organisation.name}'."
+        ))
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, role in DEMO_USERS:
+            self.stdout.write(f"  {username:18} {role.label}")
+
+    def _users(self, organisation: Organisation) -> dict[str, Any]:
+        User = get_user_model()
+        users = {}
+        for username, role in DEMO_USERS:
+            user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+            Membership.objects.create(user=user, organisation=organisation, role=role)
+            users[username] = user
+        return users
+
+    def _participant(
+        self, organisation: Organisation, person: Any, interviewer: Any, instruments: dict
+    ) -> None:
+        participant = Participant.objects.create(
+            organisation=organisation,
+            gender=person.gender,
+            year_of_birth=person.year_of_birth,
+            region_of_origin=person.region or "",
+            exploitation_types=person.exploitation_types,
+            destination_country=person.destination or "",
+            status=person.status,
+            is_synthetic=True,
+            created_by=interviewer,
+        )
+        given_at = timezone.make_aware(datetime.combine(person.conducted_on, time(9, 0)))
+        Consent.objects.create(
+            participant=participant,
+            given_at=given_at,
+            how_given=HowGiven.WRITTEN,
+            given_by=GivenBy.WITH_GUARDIAN if person.consent_with_guardian else GivenBy.PARTICIPANT,
+            recorded_by=interviewer,
+            **{f"scope_{scope}": True for scope in person.consent_scopes},
+        )
+        record_assessment(
+            participant=participant,
+            instrument=instruments[person.instrument_key],
+            conducted_on=person.conducted_on,
+            language="my",
+            interviewer=interviewer,
+            answers=person.answers,
+            services=person.services,
+        )

@@ -1,0 +1,34 @@
+"""The home page and friendly error pages (no stack traces are ever shown to users)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from empower.web.assessments.models import Assessment
+from empower.web.people.models import Participant
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    organisation = getattr(request, "organisation", None)
+    context = {}
+    if organisation is not None:
+        context = {
+            "participant_count": Participant.objects.for_organisation(organisation).count(),
+            "assessment_count": Assessment.objects.for_organisation(organisation).count(),
+        }
+    return render(request, "home.html", context)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "error.html", {"status": 403}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "error.html", {"status": 404}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "error.html", {"status": 500}, status=500)

@@ -1,0 +1,83 @@
+"""Shared fixtures: organisations, people in each role, a participant with consent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Argon2 is deliberately slow; the tests that check hashing ask for it explicitly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_org(db: Any) -> Callable[..., Any]:
+    from empower.web.accounts.models import Organisation
+
+    def make(slug: str = "org-a", name: str | None = None) -> Any:
+        return Organisation.objects.create(slug=slug, name=name or slug.upper())
+
+    return make
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Any]:
+    from django.contrib.auth import get_user_model
+
+    from empower.web.accounts.models import Membership
+
+    def make(organisation: Any, role: str, username: str | None = None) -> Any:
+        user = get_user_model().objects.create_user(
+            username=username or f"{organisation.slug}-{role}", password="a-long-test-password"
+        )
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_participant(db: Any) -> Callable[..., Any]:
+    from empower.web.people.models import Consent, Participant
+
+    def make(organisation: Any, consent: bool = True, **fields: Any) -> Any:
+        participant = Participant.objects.create(organisation=organisation, **fields)
+        if consent:
+            Consent.objects.create(
+                participant=participant,
+                given_at=timezone.now() - timedelta(days=1),
+                how_given="written",
+                scope_interview=True,
+                scope_own_reporting=True,
+            )
+        return participant
+
+    return make
+
+
+@pytest.fixture
+def org_a(make_org: Callable[..., Any]) -> Any:
+    return make_org("org-a")
+
+
+@pytest.fixture
+def org_b(make_org: Callable[..., Any]) -> Any:
+    return make_org("org-b")
+
+
+@pytest.fixture
+def login(client: Any, make_member: Callable[..., Any]) -> Callable[..., Any]:
+    """Log the test client in as a new member of ``organisation`` with ``role``."""
+
+    def do(organisation: Any, role: str) -> Any:
+        user = make_member(organisation, role)
+        client.force_login(user)
+        return client
+
+    return do
