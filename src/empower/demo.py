@@ -66,7 +66,8 @@ def pilot_ages(rng: random.Random, n: int = PILOT_SIZE, total: int = PILOT_AGE_S
     Ages are drawn skewed towards the early twenties, as in a migrant-worker population, then
     nudged one year at a time (never touching the two anchors) until the sum is exact.
     """
-    ages = [15, 49] + [min(48, max(16, round(16 + rng.gammavariate(2.2, 4.5)))) for _ in range(n - 2)]
+    drawn = [round(16 + rng.gammavariate(2.2, 4.5)) for _ in range(n - 2)]
+    ages = [15, 49] + [min(48, max(16, age)) for age in drawn]
     while sum(ages) != total:
         i = rng.randrange(2, n)
         step = 1 if sum(ages) < total else -1

@@ -152,7 +152,7 @@ def test_no_known_ages_and_empty_sample() -> None:
 
 
 def test_sample_profile_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="missing column.*status"):
+    with pytest.raises(ValueError, match=r"missing column.*status"):
         sample_profile(pilot_sample().drop(columns="status"))
     frame = pilot_sample().astype({"age": float})
     frame.loc[0, "age"] = 20.5

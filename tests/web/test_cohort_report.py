@@ -20,7 +20,8 @@ def demo(db):
 
 
 def _counts(report, key):
-    return {row["category"]: (row["count"], row["percent"]) for row in report["sample"]["breakdowns"][key]}
+    rows = report["sample"]["breakdowns"][key]
+    return {row["category"]: (row["count"], row["percent"]) for row in rows}
 
 
 def test_demo_report_shows_the_pilot_sample(demo):
@@ -114,7 +115,7 @@ def test_command_line_report_as_html(demo):
 def test_unknown_organisation_is_a_clear_error(demo):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="No organisation 'nope'. Known: demo"):
+    with pytest.raises(CommandError, match=r"No organisation 'nope'\. Known: demo"):
         call_command("report", "--organisation", "nope")
 
 

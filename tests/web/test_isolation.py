@@ -59,7 +59,7 @@ def test_admin_of_other_organisation_gets_404_not_403(login, org_a, foreign):
 
 def test_withdrawal_attempt_across_organisations_changes_nothing(login, org_a, foreign):
     client = login(org_a, "admin")
-    participant, assessment = foreign
+    participant, _assessment = foreign
     consent = participant.consents.get()
     client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]))
     consent.refresh_from_db()

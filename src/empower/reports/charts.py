@@ -419,7 +419,8 @@ def axis_scores_svg(
             _no_data(ax)
             return _to_svg(fig, title)
         position = {axis: i for i, axis in enumerate(axes)}
-        versions = list(dict.fromkeys(zip(summary["instrument_id"], summary["instrument_version"])))
+        pairs = zip(summary["instrument_id"], summary["instrument_version"], strict=True)
+        versions = list(dict.fromkeys(pairs))
         width, legend = 0.8 / len(versions), []
         for k, (instrument, version) in enumerate(versions):
             mask = (summary["instrument_id"] == instrument) & (

@@ -131,7 +131,7 @@ class AnswersForm(forms.Form):
             for o in self.instrument.scales[scale_id].options
             if o.value != NOT_APPLICABLE
         ]
-        return legend + [f"{_chip(NOT_APPLICABLE, '')} {NOT_APPLICABLE_LABEL}"]
+        return [*legend, f"{_chip(NOT_APPLICABLE, '')} {NOT_APPLICABLE_LABEL}"]
 
     def answers_and_narratives(self) -> tuple[dict[str, Any], dict[str, str]]:
         """Split cleaned data into scored/choice answers and free-text narratives."""
@@ -162,15 +162,15 @@ class ServiceForm(forms.Form):
         self.instrument = instrument
         self.fields["service_type"] = forms.ChoiceField(
             label=_("Service"), required=False,
-            choices=[("", "—")] + _choices(block.service_types, language),
+            choices=[("", "—"), *_choices(block.service_types, language)],
         )
         self.fields["provider_type"] = forms.ChoiceField(
             label=_("Who provided it"), required=False,
-            choices=[("", "—")] + _choices(block.provider_types, language),
+            choices=[("", "—"), *_choices(block.provider_types, language)],
         )
         self.fields["respected_wishes"] = forms.ChoiceField(
             label=_("Did it respect your own needs and wishes?"), required=False,
-            choices=[("", "—")] + YES_NO_UNSURE,
+            choices=[("", "—"), *YES_NO_UNSURE],
         )
         self.fields["conditions"] = forms.MultipleChoiceField(
             label=_("Did any of these come with it?"), required=False,

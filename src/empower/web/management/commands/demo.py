@@ -61,7 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {len(cohort)} synthetic participants into '{organisation.name}'."
         ))
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username:18} {role.label}")
 
