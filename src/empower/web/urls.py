@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from empower.web import views
+from empower.web.accounts import views as account_views
 from empower.web.assessments import views as assessment_views
 from empower.web.people import views as people_views
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("team/", account_views.team, name="team"),
+    path("team/<int:pk>/", account_views.member_update, name="member_update"),
     path("participants/", people_views.participant_list, name="participant_list"),
     path("participants/new/", people_views.participant_create, name="participant_create"),
     path("participants/<str:code>/", people_views.participant_detail, name="participant_detail"),

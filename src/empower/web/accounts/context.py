@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .models import Role
 from .permissions import CAN_READ_PEOPLE, CAN_READ_REPORTS, CAN_RECORD
 
 
@@ -17,4 +18,5 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "can_record": role in CAN_RECORD,
         "can_read_people": role in CAN_READ_PEOPLE,
         "can_read_reports": role in CAN_READ_REPORTS,
+        "can_manage_team": role == Role.ADMIN,
     }
