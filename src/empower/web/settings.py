@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "empower.web.accounts",
     "empower.web.people",
     "empower.web.assessments",
+    "empower.web.audit",
     "empower.web",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
         "participants/<str:code>/assessments/<int:pk>/",
         assessment_views.assessment_detail, name="assessment_detail",
     ),
+    path("audit/", include("empower.web.audit.urls")),
     path("reports/cohort/", assessment_views.cohort_report_view, name="cohort_report"),
 ]
 
