@@ -6,8 +6,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import os
+
 import pytest
 from django.utils import timezone
+
+# A fixed test key, so the suite never writes a key file; tests of key handling set their own.
+os.environ.setdefault("EMPOWER_DATA_KEY", "q4Yl0cV0Z3bQJ9m0ZP6m3A5u1Yk3rYV7Xq2w8h1tK9c")
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from empower.instruments import Instrument, get_instrument
 from empower.web.accounts.models import Organisation
+from empower.web.fields import EncryptedJSONField
 from empower.web.people.models import Consent, Participant
 
 
@@ -35,9 +36,9 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     answers = models.JSONField(default=dict)
-    #: The survivor's own words (notes per factor). Identifying-sensitive: never exported to
-    #: viewers or outside audiences.
-    narratives = models.JSONField(default=dict)
+    #: The survivor's own words (notes per factor). Identifying: encrypted at rest, never
+    #: exported to viewers or outside audiences.
+    narratives = EncryptedJSONField(default=dict)
     services = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 

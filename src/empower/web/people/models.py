@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from empower.web.accounts.models import Organisation
+from empower.web.fields import EncryptedTextField
 
 #: Letters and digits that cannot be mistaken for each other when read aloud or handwritten.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -74,6 +75,11 @@ class Participant(models.Model):
     status = models.CharField(
         _("status at interview"), max_length=20, choices=Status.choices, blank=True
     )
+    # Identifying details, all optional and encrypted at rest. Only record what is needed to
+    # find the person again for a follow-up, and only with their agreement.
+    name = EncryptedTextField(_("name or nickname"), blank=True)
+    phone = EncryptedTextField(_("phone number"), blank=True)
+    address = EncryptedTextField(_("where to find them"), blank=True)
     is_synthetic = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -86,6 +92,9 @@ class Participant(models.Model):
     #: identifying / quasi_identifying / sensitive / plain, by field.
     SENSITIVITY = {
         "code": "plain",
+        "name": "identifying",
+        "phone": "identifying",
+        "address": "identifying",
         "gender": "quasi_identifying",
         "year_of_birth": "quasi_identifying",
         "region_of_origin": "quasi_identifying",
