@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-
-import os
 
 import pytest
 from django.utils import timezone
@@ -49,21 +48,42 @@ def make_member(db: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_participant(db: Any) -> Callable[..., Any]:
-    from empower.web.people.models import Consent, Participant
+    from empower.web.people.models import Participant
 
-    def make(organisation: Any, consent: bool = True, **fields: Any) -> Any:
+    def make(
+        organisation: Any, consent: bool = True,
+        purposes: tuple[str, ...] = ("interview", "own_reporting"), **fields: Any,
+    ) -> Any:
         participant = Participant.objects.create(organisation=organisation, **fields)
         if consent:
-            Consent.objects.create(
-                participant=participant,
-                given_at=timezone.now() - timedelta(days=1),
-                how_given="written",
-                scope_interview=True,
-                scope_own_reporting=True,
-            )
+            give_consent(participant, *purposes)
         return participant
 
     return make
+
+
+def give_consent(participant: Any, *purposes: str, days_ago: int = 1, refused: tuple = ()) -> Any:
+    """A written consent given ``days_ago`` days ago, agreeing to ``purposes``."""
+    from empower.web.people.models import Consent, ConsentDecision
+
+    consent = Consent.objects.create(
+        participant=participant, given_at=timezone.now() - timedelta(days=days_ago),
+        how_given="written",
+    )
+    for purpose in purposes:
+        ConsentDecision.objects.create(
+            consent=consent, purpose=purpose, agreed=True, wording=f"wording for {purpose}"
+        )
+    for purpose in refused:
+        ConsentDecision.objects.create(
+            consent=consent, purpose=purpose, agreed=False, wording=f"wording for {purpose}"
+        )
+    return consent
+
+
+@pytest.fixture
+def consent_factory() -> Callable[..., Any]:
+    return give_consent
 
 
 @pytest.fixture

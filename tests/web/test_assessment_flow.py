@@ -143,11 +143,7 @@ def test_no_assessment_after_consent_is_withdrawn(login, org_a, make_participant
 
 
 def test_consent_for_research_only_does_not_cover_an_interview(login, org_a, make_participant):
-    participant = make_participant(org_a, consent=False)
-    Consent.objects.create(
-        participant=participant, how_given="written", scope_research=True,
-        given_at=timezone.now() - timedelta(days=1),
-    )
+    participant = make_participant(org_a, purposes=("research",))
     client = login(org_a, "interviewer")
     url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
     client.post(url, _interview_post())

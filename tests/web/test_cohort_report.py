@@ -78,12 +78,13 @@ def test_demo_factor_map_follows_the_pilot_findings(demo):
 
 
 def test_withdrawn_reporting_consent_drops_a_participant_at_once(demo):
-    from django.utils import timezone
-
     from empower.web.people.models import Participant
 
     participant = Participant.objects.filter(organisation=demo, status="just_escaped").first()
-    participant.consents.update(withdrawn_at=timezone.now())
+    from empower.web.people.services import withdraw
+
+    own_reporting = participant.consents.get().decisions.filter(purpose="own_reporting")
+    withdraw(participant, list(own_reporting))
     report = cohort_report(demo)
     assert report["sample"]["n"] == 75
     assert _counts(report, "status")["just_escaped"][0] == 5

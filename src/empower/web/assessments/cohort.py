@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from empower.instruments import get_instrument, library, score
@@ -17,17 +17,22 @@ from empower.instruments.model import text_in
 from empower.metrics.cohort import axis_summary, factor_axis_map, sample_profile
 from empower.reports.cohort import build_cohort_report
 from empower.web.accounts.models import Organisation
-from empower.web.people.models import Consent, Exploitation, Gender, Participant, Status
+from empower.web.people.models import (
+    ConsentDecision,
+    Exploitation,
+    Gender,
+    Participant,
+    Status,
+)
 
 from .models import Assessment
 
 
 def reportable_participants(organisation: Organisation) -> Any:
     """Participants of ``organisation`` with an assessment and consent to its own reporting."""
-    now = timezone.now()
-    consent_in_force = Consent.objects.filter(
-        participant=OuterRef("pk"), scope_own_reporting=True, given_at__lte=now,
-    ).filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=now))
+    consent_in_force = ConsentDecision.objects.in_force("own_reporting").filter(
+        consent__participant=OuterRef("pk")
+    )
     return (
         Participant.objects.for_organisation(organisation)
         .filter(Exists(consent_in_force), assessments__isnull=False)

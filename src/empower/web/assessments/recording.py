@@ -15,18 +15,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument, score, validate_answers
-from empower.web.people.models import Consent, Participant
+from empower.web.people.models import Consent, ConsentDecision, Participant
 
 from .models import Assessment, AxisScore
 
 
 def consent_covering_interview(participant: Participant, conducted_on: date) -> Consent | None:
     """The consent in force now that covered taking part in an interview on ``conducted_on``."""
-    for consent in participant.consents.filter(
-        scope_interview=True, withdrawn_at__isnull=True
-    ).order_by("-given_at"):
-        if consent.given_at.date() <= conducted_on:
-            return consent
+    decisions = (
+        ConsentDecision.objects.in_force("interview")
+        .filter(consent__participant=participant)
+        .select_related("consent")
+        .order_by("-consent__given_at")
+    )
+    for decision in decisions:
+        if decision.consent.given_at.date() <= conducted_on:
+            return decision.consent
     return None
 
 

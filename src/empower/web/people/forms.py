@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consent, Exploitation, Participant
+from .consent_texts import CURRENT_VERSION, purpose_text
+from .models import (
+    Consent,
+    ConsentDecision,
+    Exploitation,
+    Participant,
+    Purpose,
+    StoryIdentity,
+)
 
 
 class ParticipantForm(forms.ModelForm):
@@ -42,32 +52,118 @@ class ParticipantForm(forms.ModelForm):
         return " ".join(self.cleaned_data.get("destination_country", "").split())
 
 
+class ContactForm(forms.ModelForm):
+    """Identifying details: only what is needed to find the person again, with their agreement."""
+
+    class Meta:
+        model = Participant
+        fields = ["name", "phone", "address"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+
+ANSWER_CHOICES = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
+
+
 class ConsentForm(forms.ModelForm):
+    """One consent conversation and a yes, no or "not asked" for each purpose.
+
+    The wording of each purpose, in the language it was read in, is shown beside its question and
+    copied into the decision when it is saved.
+    """
+
     class Meta:
         model = Consent
-        fields = [
-            "given_at", "how_given", "given_by", "wording_version",
-            "scope_interview", "scope_own_reporting", "scope_sharing", "scope_research",
-        ]
+        fields = ["given_at", "how_given", "given_by", "witnessed_by", "witness_name"]
         widgets = {"given_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation: Any = None, language: str = "en", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.language = language
         self.fields["given_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if not self.is_bound:
             self.initial["given_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        members = get_user_model().objects.filter(membership__organisation=organisation)
+        self.fields["witnessed_by"].queryset = members
+        self.fields["witness_name"].help_text = _(
+            "Only if the witness is not a member of staff. Stored encrypted."
+        )
+        for purpose in Purpose:
+            self.fields[f"answer_{purpose.value}"] = forms.ChoiceField(
+                label=purpose.label, choices=ANSWER_CHOICES, required=False,
+                help_text=purpose_text(purpose.value, language),
+                widget=forms.RadioSelect,
+            )
+        self.fields["referral_provider"] = forms.CharField(
+            label=_("Provider the participant agreed to be referred to"), required=False,
+            max_length=200,
+        )
+        self.fields["story_identity"] = forms.ChoiceField(
+            label=_("For a story or image: how they want to be named"), required=False,
+            choices=[("", "—"), *StoryIdentity.choices],
+        )
+        self.fields["story_compensation"] = forms.CharField(
+            label=_("For a story or image: compensation agreed"), required=False,
+            max_length=200,
+        )
+        self.fields["story_expires_on"] = forms.DateField(
+            label=_("For a story or image: consent ends on"), required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
 
     def clean_given_at(self) -> Any:
         value = self.cleaned_data["given_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=5):
+        if value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError(_("Consent cannot be recorded for a future time."))
         return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        scopes = ("scope_interview", "scope_own_reporting", "scope_sharing", "scope_research")
-        if not any(data.get(s) for s in scopes):
+        answers = {p.value: data.get(f"answer_{p.value}") for p in Purpose}
+        if not any(answers.values()):
             raise forms.ValidationError(
-                _("Tick at least one thing the participant agreed to, or record nothing.")
+                _("Record the answer to at least one question, or record nothing.")
             )
+        if answers["referral"] == "yes" and not data.get("referral_provider"):
+            self.add_error("referral_provider", _("Name the provider the participant agreed to."))
+        if answers["story"] == "yes":
+            if not data.get("story_identity"):
+                self.add_error("story_identity", _("Record how they want to be named."))
+            if not data.get("story_expires_on"):
+                self.add_error("story_expires_on", _(
+                    "Agree an end date: consent to use a story or image should not last forever."
+                ))
+        if data.get("how_given") == "verbal_witnessed" and not (
+            data.get("witnessed_by") or data.get("witness_name")
+        ):
+            self.add_error("witnessed_by", _("Spoken consent needs a witness."))
         return data
+
+    def save_with_decisions(self, participant: Participant, recorded_by: Any) -> Consent:
+        """Save the conversation and one decision per purpose that was asked, atomically."""
+        data = self.cleaned_data
+        with transaction.atomic():
+            consent = self.save(commit=False)
+            consent.participant = participant
+            consent.recorded_by = recorded_by
+            consent.language = self.language
+            consent.wording_version = CURRENT_VERSION
+            consent.save()
+            for purpose in Purpose:
+                answer = data.get(f"answer_{purpose.value}")
+                if not answer:
+                    continue
+                story = purpose == Purpose.STORY
+                ConsentDecision.objects.create(
+                    consent=consent,
+                    purpose=purpose.value,
+                    agreed=answer == "yes",
+                    wording=purpose_text(purpose.value, self.language),
+                    provider=data.get("referral_provider", "") if purpose == Purpose.REFERRAL
+                    else "",
+                    story_identity=data.get("story_identity", "") if story else "",
+                    story_compensation=data.get("story_compensation", "") if story else "",
+                    expires_on=data.get("story_expires_on") if story else None,
+                )
+        return consent

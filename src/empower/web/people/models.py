@@ -126,26 +126,31 @@ class Participant(models.Model):
             return None
         return when.year - self.year_of_birth
 
-    def consent_for(self, scope: str, at: datetime | None = None) -> Consent | None:
-        """The most recent consent record in force at ``at`` that covers ``scope``."""
-        at = at or timezone.now()
-        for consent in self.consents.order_by("-given_at"):
-            if consent.covers(scope, at):
-                return consent
-        return None
+    def consent_for(self, purpose: str, at: datetime | None = None) -> Consent | None:
+        """The most recent consent record whose decision for ``purpose`` is in force at ``at``."""
+        decision = (
+            ConsentDecision.objects.in_force(purpose, at)
+            .filter(consent__participant=self)
+            .select_related("consent")
+            .order_by("-consent__given_at")
+            .first()
+        )
+        return decision.consent if decision else None
 
     def exploitation_labels(self) -> list[str]:
         labels = dict(Exploitation.choices)
         return [str(labels.get(value, value)) for value in self.exploitation_types]
 
 
-class ConsentScope(models.TextChoices):
-    """What a consent record can allow. Each is asked and recorded separately."""
+class Purpose(models.TextChoices):
+    """What consent can be given for. Each purpose is asked and recorded separately."""
 
-    INTERVIEW = "interview", _("Taking part in this interview")
+    INTERVIEW = "interview", _("Taking part in the interview")
     OWN_REPORTING = "own_reporting", _("Use in the organisation's own reporting")
-    SHARING = "sharing", _("Sharing de-identified data beyond the organisation")
+    SHARING = "sharing", _("Sharing de-identified totals with a network or funder")
     RESEARCH = "research", _("Use in research")
+    REFERRAL = "referral", _("Referral to a named provider")
+    STORY = "story", _("Use of their story or image")
 
 
 class HowGiven(models.TextChoices):
@@ -160,11 +165,17 @@ class GivenBy(models.TextChoices):
     WITH_GUARDIAN = "participant_and_guardian", _("The participant and a parent or guardian")
 
 
-class Consent(models.Model):
-    """One consent conversation and what the participant agreed to in it.
+class StoryIdentity(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Anonymous: no name at all")
+    PSEUDONYM = "pseudonym", _("Under a made-up name")
+    OWN_NAME = "own_name", _("Under their own name")
 
-    A new conversation (a renewed or changed consent) is a new record; withdrawal is recorded
-    on the record and takes effect from that moment.
+
+class Consent(models.Model):
+    """One consent conversation: how, when, in which language and wording, and who witnessed it.
+
+    What the participant agreed to is recorded purpose by purpose in ``ConsentDecision``. A new
+    conversation (a renewed or changed consent) is a new record.
     """
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
@@ -173,24 +184,19 @@ class Consent(models.Model):
     given_by = models.CharField(
         _("who gave it"), max_length=30, choices=GivenBy.choices, default=GivenBy.PARTICIPANT
     )
+    language = models.CharField(_("language the wording was read in"), max_length=10,
+                                default="en")
     wording_version = models.CharField(
         _("version of the consent wording"), max_length=40, default="2026-1"
     )
-    scope_interview = models.BooleanField(_("Taking part in this interview"), default=False)
-    scope_own_reporting = models.BooleanField(
-        _("Use in the organisation's own reporting"), default=False
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("witness (a member of staff)"),
     )
-    scope_sharing = models.BooleanField(
-        _("Sharing de-identified data beyond the organisation"), default=False
-    )
-    scope_research = models.BooleanField(_("Use in research"), default=False)
+    #: a witness who is not a member of staff; their name is identifying, so it is encrypted.
+    witness_name = EncryptedTextField(_("witness (someone else)"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    withdrawal_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
     )
 
     class Meta:
@@ -199,15 +205,116 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.participant.code} {self.given_at:%Y-%m-%d}"
 
-    def scopes(self) -> list[str]:
-        return [s.value for s in ConsentScope if getattr(self, f"scope_{s.value}")]
+    def covers(self, purpose: str, at: datetime) -> bool:
+        return any(d.in_force(at) for d in self.decisions.all() if d.purpose == purpose)
 
-    def scope_labels(self) -> list[str]:
-        return [str(ConsentScope(s).label) for s in self.scopes()]
+    def agreed(self) -> list[ConsentDecision]:
+        return [d for d in self.decisions.all() if d.agreed]
 
-    def covers(self, scope: str, at: datetime) -> bool:
-        if not getattr(self, f"scope_{scope}"):
+    def refused(self) -> list[ConsentDecision]:
+        return [d for d in self.decisions.all() if not d.agreed]
+
+    def withdrawn(self) -> bool:
+        agreed = self.agreed()
+        return bool(agreed) and all(d.withdrawn_at for d in agreed)
+
+
+class ConsentDecisionQuerySet(models.QuerySet["ConsentDecision"]):
+    def in_force(self, purpose: str, at: datetime | None = None) -> ConsentDecisionQuerySet:
+        """Decisions agreeing to ``purpose`` that hold at ``at``: given, not withdrawn, not
+        expired. Used by every query that puts a person's data to use."""
+        at = at or timezone.now()
+        return self.filter(
+            purpose=purpose, agreed=True, consent__given_at__lte=at,
+        ).filter(
+            models.Q(withdrawn_at__isnull=True) | models.Q(withdrawn_at__gt=at)
+        ).filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=at.date())
+        )
+
+
+class ConsentDecision(models.Model):
+    """Yes or no to one purpose, with the exact wording that was read."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="decisions")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    agreed = models.BooleanField()
+    wording = models.TextField(_("the exact wording read"))
+    #: for a referral: the provider the participant agreed to be referred to
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    #: for a story or image
+    story_identity = models.CharField(
+        _("how they want to be named"), max_length=20, choices=StoryIdentity.choices, blank=True
+    )
+    story_compensation = models.CharField(_("compensation agreed"), max_length=200, blank=True)
+    expires_on = models.DateField(_("consent ends on"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ConsentDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consent", "purpose"], name="one_decision_per_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {'yes' if self.agreed else 'no'}"
+
+    def in_force(self, at: datetime | None = None) -> bool:
+        at = at or timezone.now()
+        if not self.agreed or self.consent.given_at > at:
             return False
-        if self.given_at > at:
+        if self.withdrawn_at is not None and self.withdrawn_at <= at:
             return False
-        return self.withdrawn_at is None or self.withdrawn_at > at
+        return self.expires_on is None or self.expires_on >= at.date()
+
+
+class ReferralKind(models.TextChoices):
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support or counselling")
+    LEGAL = "legal", _("Legal information or aid")
+    SHELTER = "shelter", _("Shelter")
+    HEALTH = "health", _("Health care")
+    LIVELIHOOD = "livelihood", _("Skills, work or money")
+    OTHER = "other", _("Other")
+
+
+class ReferralStatus(models.TextChoices):
+    NEEDED = "needed", _("Need noted")
+    MADE = "made", _("Referral made")
+    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED = "closed", _("Closed")
+
+
+class Referral(models.Model):
+    """A need for help from another provider, and whether the referral was made.
+
+    A referral can only be made while the participant's consent to referral is in force; when
+    that consent is withdrawn, every referral not yet made is cancelled at once.
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="referrals"
+    )
+    kind = models.CharField(_("kind of help"), max_length=20, choices=ReferralKind.choices)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.NEEDED
+    )
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} {self.kind} ({self.status})"

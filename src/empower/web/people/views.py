@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from empower.instruments import library
 from empower.instruments.model import text_in
 from empower.reports.charts import trajectory_svg
+from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
+from empower.web.audit.log import Action, record
 
-from .forms import ConsentForm, ParticipantForm
-from .models import Consent, Participant
+from .consent_texts import receipt_text
+from .forms import ConsentForm, ContactForm, ParticipantForm
+from .models import Participant
+from .services import erase, withdraw
 
 
 def get_participant(request: HttpRequest, code: str) -> Participant:
@@ -105,43 +107,130 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
         request, "people/participant_detail.html",
         {
             "participant": participant,
-            "consents": participant.consents.all(),
+            "consents": participant.consents.prefetch_related("decisions"),
             "table": table,
             "axes": [axis_labels[a] for a in axes],
             "chart": chart,
             "instruments": sorted(library().values(), key=lambda i: i.key),
             "has_interview_consent": participant.consent_for("interview") is not None,
+            "referrals": participant.referrals.all(),
         },
     )
+
+
+CONSENT_LANGUAGES = {"en": "English", "bn": "বাংলা", "my": "မြန်မာ"}
 
 
 @role_required(*CAN_RECORD)
 def consent_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = get_participant(request, code)
-    form = ConsentForm(request.POST or None)
+    language = request.GET.get("lang", "en")
+    if language not in CONSENT_LANGUAGES:
+        language = "en"
+    form = ConsentForm(
+        request.POST or None, organisation=request.organisation,  # type: ignore[attr-defined]
+        language=language,
+    )
     if request.method == "POST" and form.is_valid():
-        consent = form.save(commit=False)
-        consent.participant = participant
-        consent.recorded_by = request.user
-        consent.save()
-        messages.success(request, _("Consent recorded."))
-        return redirect("participant_detail", code=participant.code)
+        consent = form.save_with_decisions(participant, request.user)
+        record(
+            Action.CONSENT_GIVEN, request=request, target_type="participant",
+            target_id=participant.code,
+            detail={"consent": consent.pk,
+                    "agreed": [d.purpose for d in consent.agreed()],
+                    "refused": [d.purpose for d in consent.refused()]},
+        )
+        messages.success(request, _("Consent recorded. Give the participant their receipt."))
+        return redirect("consent_receipt", code=participant.code, consent_id=consent.pk)
     return render(
-        request, "people/consent_form.html", {"form": form, "participant": participant}
+        request, "people/consent_form.html",
+        {"form": form, "participant": participant, "language": language,
+         "languages": CONSENT_LANGUAGES.items()},
     )
 
 
 @require_POST
 @role_required(*CAN_RECORD)
 def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpResponse:
+    """Withdraw one purpose (``purpose`` in the form) or everything agreed in a consent."""
     participant = get_participant(request, code)
-    with transaction.atomic():
-        consent = get_object_or_404(
-            Consent.objects.select_for_update(), pk=consent_id, participant=participant
-        )
-        if consent.withdrawn_at is None:
-            consent.withdrawn_at = timezone.now()
-            consent.withdrawal_recorded_by = request.user
-            consent.save(update_fields=["withdrawn_at", "withdrawal_recorded_by"])
-    messages.success(request, _("Consent withdrawn. It no longer covers any use from now on."))
+    consent = get_object_or_404(participant.consents, pk=consent_id)
+    decisions = list(consent.decisions.all())
+    purpose = request.POST.get("purpose")
+    if purpose:
+        decisions = [d for d in decisions if d.purpose == purpose]
+    count = withdraw(participant, decisions, request=request)
+    if count:
+        messages.success(request, _("Withdrawn. From now on it no longer covers any use."))
     return redirect("participant_detail", code=participant.code)
+
+
+@role_required(*CAN_RECORD)
+def consent_receipt(request: HttpRequest, code: str, consent_id: int) -> HttpResponse:
+    """A receipt in the participant's language: what they agreed to and how to withdraw."""
+    participant = get_participant(request, code)
+    consent = get_object_or_404(participant.consents, pk=consent_id)
+    language = consent.language
+    version = consent.wording_version
+
+    def text(key: str) -> str:
+        return receipt_text(key, language, version)
+
+    return render(
+        request, "people/consent_receipt.html",
+        {
+            "participant": participant,
+            "consent": consent,
+            "language": language,
+            "labels": {key: text(key) for key in (
+                "title", "agreed", "not_agreed", "withdraw", "code", "date", "contact",
+                "provider", "until",
+            )},
+            "agreed": consent.agreed(),
+            "refused": consent.refused(),
+            "organisation": request.organisation,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@role_required(*CAN_RECORD)
+def participant_contact(request: HttpRequest, code: str) -> HttpResponse:
+    """Identifying details, shown only on request and every viewing audited."""
+    participant = get_participant(request, code)
+    form = ContactForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record(
+            Action.VIEW_IDENTIFYING, request=request, target_type="participant",
+            target_id=participant.code, detail={"changed": sorted(form.changed_data)},
+        )
+        messages.success(request, _("Saved."))
+        return redirect("participant_detail", code=participant.code)
+    record(
+        Action.VIEW_IDENTIFYING, request=request, target_type="participant",
+        target_id=participant.code,
+    )
+    return render(
+        request, "people/participant_contact.html", {"form": form, "participant": participant}
+    )
+
+
+@role_required(Role.ADMIN)
+def participant_erase(request: HttpRequest, code: str) -> HttpResponse:
+    """Erase a person on their request, after the administrator types the code to confirm."""
+    participant = get_participant(request, code)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm_code", "").strip().upper() == participant.code:
+            counts = erase(participant, request=request)
+            messages.success(
+                request,
+                _("%(code)s and everything recorded about them has been erased "
+                  "(%(assessments)d assessments, %(consents)d consent records).")
+                % {"code": code, **counts},
+            )
+            return redirect("participant_list")
+        error = _("The code you typed does not match. Nothing was erased.")
+    return render(
+        request, "people/participant_erase.html", {"participant": participant, "error": error}
+    )

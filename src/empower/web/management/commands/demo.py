@@ -15,7 +15,8 @@ from empower.demo import pilot_cohort
 from empower.instruments import library
 from empower.web.accounts.models import Membership, Organisation, Role
 from empower.web.assessments.recording import record_assessment
-from empower.web.people.models import Consent, GivenBy, HowGiven, Participant
+from empower.web.people.consent_texts import purpose_text
+from empower.web.people.models import Consent, ConsentDecision, GivenBy, HowGiven, Participant
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "empower-demo-2026"
@@ -89,14 +90,19 @@ class Command(BaseCommand):
             created_by=interviewer,
         )
         given_at = timezone.make_aware(datetime.combine(person.conducted_on, time(9, 0)))
-        Consent.objects.create(
+        consent = Consent.objects.create(
             participant=participant,
             given_at=given_at,
             how_given=HowGiven.WRITTEN,
             given_by=GivenBy.WITH_GUARDIAN if person.consent_with_guardian else GivenBy.PARTICIPANT,
+            language="my",
             recorded_by=interviewer,
-            **{f"scope_{scope}": True for scope in person.consent_scopes},
         )
+        for purpose in ("interview", "own_reporting", "sharing", "research"):
+            ConsentDecision.objects.create(
+                consent=consent, purpose=purpose, agreed=purpose in person.consent_scopes,
+                wording=purpose_text(purpose, "my"),
+            )
         record_assessment(
             participant=participant,
             instrument=instruments[person.instrument_key],

@@ -1,0 +1,365 @@
+"""Writing to and checking the audit trail.
+
+Views call :func:`record` for every view of identifying data, every export and download and
+every consent or permission change; logins and logouts are recorded by ``signals``::
+
+    from empower.web.audit.log import Action, record
+
+    record(Action.VIEW_IDENTIFYING, request=request,
+           target_type="participant", target_id=participant.code)
+
+Never put names, narratives or any text a user typed into ``detail``: the audit trail is kept
+when a person is erased, so it must hold nothing that identifies them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import GENESIS_HASH, AuditEntry, ChainHead
+
+logger = logging.getLogger(__name__)
+
+#: Key of the PostgreSQL advisory lock that serialises appends ("EMPOWERA" in ASCII).
+ADVISORY_LOCK_KEY = 0x454D504F57455241
+HEAD_PK = 1
+#: Limits that keep entries small and free of pasted text.
+MAX_DETAIL_CHARS = 2000
+MAX_DETAIL_STRING = 200
+USER_AGENT_CHARS = 200
+
+
+class Action(StrEnum):
+    LOGIN_SUCCESS = "login.success"
+    LOGIN_FAILURE = "login.failure"
+    LOGOUT = "logout"
+    VIEW_IDENTIFYING = "person.view_identifying"
+    VIEW_NARRATIVE = "person.view_narrative"
+    EXPORT = "export"
+    DOWNLOAD = "download"
+    CONSENT_GIVEN = "consent.given"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    PERMISSION_CHANGE = "permission.change"
+    MEMBER_ADDED = "member.added"
+    PERSON_ERASED = "person.erased"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    KEY_ROTATED = "key.rotated"
+    AUDIT_VIEWED = "audit.viewed"
+
+
+#: What each action means, in words an administrator reads in the audit page.
+ACTION_LABELS: dict[str, Any] = {
+    Action.LOGIN_SUCCESS: _("Logged in"),
+    Action.LOGIN_FAILURE: _("Failed login"),
+    Action.LOGOUT: _("Logged out"),
+    Action.VIEW_IDENTIFYING: _("Saw identifying details"),
+    Action.VIEW_NARRATIVE: _("Read interview notes"),
+    Action.EXPORT: _("Exported data"),
+    Action.DOWNLOAD: _("Downloaded a file"),
+    Action.CONSENT_GIVEN: _("Recorded consent"),
+    Action.CONSENT_WITHDRAWN: _("Recorded withdrawal of consent"),
+    Action.PERMISSION_CHANGE: _("Changed someone's role or access"),
+    Action.MEMBER_ADDED: _("Added a person to the team"),
+    Action.PERSON_ERASED: _("Erased a participant's data"),
+    Action.BACKUP: _("Made a backup"),
+    Action.RESTORE: _("Restored a backup"),
+    Action.KEY_ROTATED: _("Changed the encryption key"),
+    Action.AUDIT_VIEWED: _("Looked at the audit trail"),
+}
+
+
+#: Kinds of record an entry can point at.
+TARGET_LABELS: dict[str, Any] = {
+    "participant": _("Participant"),
+    "user": _("Account"),
+    "consent": _("Consent record"),
+    "assessment": _("Interview"),
+    "report": _("Report"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def target_label(target_type: str) -> str:
+    return str(TARGET_LABELS.get(target_type, target_type))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def record(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    organisation: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit trail and return it.
+
+    ``request`` supplies the actor (when logged in), the organisation, the IP address and the
+    browser; ``actor`` and ``organisation`` given explicitly win. Works inside a caller's
+    transaction (the entry then commits or rolls back with it) and on its own.
+    """
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    if organisation is None and request is not None:
+        organisation = getattr(request, "organisation", None)
+    if organisation is None and actor is not None:
+        organisation = _organisation_of(actor)
+    return append(
+        action, actor=actor, organisation=organisation,
+        ip=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+        target_type=target_type, target_id=target_id, detail=detail,
+    )
+
+
+def append(
+    action: str,
+    *,
+    actor: Any,
+    organisation: Any,
+    ip: str | None,
+    user_agent: str,
+    target_type: str = "",
+    target_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry with exactly these values (``record`` works them out from a request)."""
+    action = str(action)
+    if not action or len(action) > 50:
+        raise ValueError("An audit action is a short name such as 'export'.")
+    entry = AuditEntry(
+        actor=actor,
+        actor_username=actor.get_username()[:150] if actor is not None else "",
+        organisation=organisation,
+        organisation_slug=organisation.slug if organisation is not None else "",
+        action=action,
+        target_type=str(target_type)[:50],
+        target_id=str(target_id)[:100],
+        detail=clean_detail(detail),
+        ip=_valid_ip(ip) if ip else None,
+        user_agent=user_agent[:USER_AGENT_CHARS],
+    )
+    with transaction.atomic():
+        head = _locked_head()
+        entry.sequence = head.last_sequence + 1
+        entry.prev_hash = head.last_hash
+        entry.at = timezone.now()
+        entry.hash = entry.compute_hash()
+        entry._chained = True  # type: ignore[attr-defined]
+        entry.save()
+        head.last_sequence, head.last_hash = entry.sequence, entry.hash
+        head.save()
+    return entry
+
+
+def _organisation_of(user: Any) -> Any:
+    from empower.web.accounts.models import Membership
+
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    return membership.organisation if membership is not None else None
+
+
+def _locked_head() -> ChainHead:
+    """The chain head, locked so that no other writer can append until we commit."""
+    if connection.vendor == "postgresql":
+        # Serialises appenders even while the head row does not exist yet; released at commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        head = ChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    else:
+        # SQLite serialises writers; writing first takes the write lock before we read, so a
+        # concurrent writer waits instead of reading the same head.
+        ChainHead.objects.filter(pk=HEAD_PK).update(last_sequence=F("last_sequence"))
+        head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    if head is None:
+        last = AuditEntry.objects.order_by("-sequence").first()
+        if last is not None:
+            logger.error("Audit chain head was missing; rebuilt from entry %s.", last.sequence)
+        head = ChainHead(
+            pk=HEAD_PK,
+            last_sequence=last.sequence if last else 0,
+            last_hash=last.hash if last else GENESIS_HASH,
+        )
+        head.save(force_insert=True)
+    return head
+
+
+def clean_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """A small JSON object of codes, numbers and short strings, as it will read back."""
+    if detail is None:
+        return {}
+    if not isinstance(detail, dict):
+        raise TypeError("Audit detail must be a dict.")
+    text = json.dumps(detail, sort_keys=True, default=str)
+    if len(text) > MAX_DETAIL_CHARS:
+        raise ValueError("Audit detail is too long; record codes and ids, not text.")
+    cleaned = json.loads(text)
+    _check_strings(cleaned)
+    return cleaned
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str) and (len(value) > MAX_DETAIL_STRING or "\x00" in value):
+        raise ValueError("Audit detail holds a long text; record codes and ids, not text.")
+    if isinstance(value, float):
+        # PostgreSQL may give a float back in another notation (1e+20 as 100000000000000000000),
+        # which would change the hash; counts and ids are integers anyway.
+        raise TypeError("Audit detail takes integers and short strings, not decimals.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+def user_agent(request: HttpRequest) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_CHARS]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, or behind a trusted proxy its X-Forwarded-For.
+
+    ``EMPOWER_TRUSTED_PROXY`` lists the proxies' addresses (comma-separated, or ``*`` for any);
+    X-Forwarded-For is read only when the request comes from one of them, right to left,
+    skipping the trusted proxies, because anything left of them is what the client claimed.
+    """
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    trusted = _trusted_proxies()
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not trusted or not forwarded or not _is_trusted(remote, trusted):
+        return remote
+    for hop in reversed([h.strip() for h in forwarded.split(",")]):
+        address = _valid_ip(hop)
+        if address is None:
+            break
+        if not _is_trusted(address, trusted):
+            return address
+    return remote
+
+
+def _trusted_proxies() -> set[str]:
+    setting = getattr(settings, "EMPOWER_TRUSTED_PROXY", None) or ()
+    if isinstance(setting, str):
+        setting = setting.split(",")
+    proxies = {p.strip() for p in setting if p.strip()}
+    return {p if p == "*" else (_valid_ip(p) or p) for p in proxies}
+
+
+def _is_trusted(address: str | None, trusted: set[str]) -> bool:
+    return address is not None and ("*" in trusted or address in trusted)
+
+
+def _valid_ip(value: str) -> str | None:
+    """The address in the form the database gives back (so hashes match), or None."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    problems: list[str] = field(default_factory=list)
+    head_sequence: int = 0
+    head_hash: str = GENESIS_HASH
+
+
+def verify_chain() -> VerifyResult:
+    """Recompute every hash in sequence order and compare the end with the chain head.
+
+    Finds an edited entry (its hash no longer matches), a deleted or inserted entry (a gap in
+    the numbers, or a ``prev_hash`` that is not the previous entry's hash) and deleted newest
+    entries (the chain ends before the head says it does). It cannot find a chain rewritten
+    from start to end by someone who can write to the database; compare the head hash with
+    one noted earlier for that.
+    """
+    problems: list[str] = []
+    checked = 0
+    expected_sequence = 1
+    prev_hash = GENESIS_HASH
+    fields = ["sequence", "at", "actor_username", "organisation_slug", "action",
+              "target_type", "target_id", "detail", "ip", "user_agent", "prev_hash", "hash"]
+    entries = AuditEntry.objects.order_by("sequence").only(*fields).iterator(chunk_size=2000)
+    for entry in entries:
+        checked += 1
+        if entry.sequence != expected_sequence:
+            if entry.sequence > expected_sequence:
+                missing = (
+                    f"{expected_sequence}" if entry.sequence == expected_sequence + 1
+                    else f"{expected_sequence}–{entry.sequence - 1}"
+                )
+                problems.append(f"Entries missing before entry {entry.sequence}: {missing}.")
+            else:
+                problems.append(f"Entry {entry.sequence} is out of order.")
+        if entry.prev_hash != prev_hash:
+            problems.append(
+                f"Entry {entry.sequence} does not link to the entry before it "
+                "(an entry before it was deleted, changed or replaced)."
+            )
+        if entry.compute_hash() != entry.hash:
+            problems.append(f"Entry {entry.sequence} was changed after it was written.")
+        expected_sequence = entry.sequence + 1
+        prev_hash = entry.hash
+    last_sequence = expected_sequence - 1
+    head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    if head is None:
+        if checked:
+            problems.append("The chain head record is missing.")
+        head_sequence, head_hash = last_sequence, prev_hash
+    else:
+        head_sequence, head_hash = head.last_sequence, head.last_hash
+        if head.last_sequence != last_sequence:
+            if head.last_sequence > last_sequence:
+                problems.append(
+                    f"The newest entries were deleted: the chain head is entry "
+                    f"{head.last_sequence} but the last entry is {last_sequence}."
+                )
+            else:
+                problems.append(
+                    f"Entries were added behind the chain head: the head is entry "
+                    f"{head.last_sequence} but the last entry is {last_sequence}."
+                )
+        elif head.last_hash != prev_hash:
+            problems.append(
+                f"The last entry ({last_sequence}) is not the one the chain head recorded."
+            )
+    return VerifyResult(
+        ok=not problems, checked=checked, problems=problems,
+        head_sequence=head_sequence, head_hash=head_hash,
+    )
+
+
+def chain_head() -> tuple[int, str]:
+    """The current sequence number and hash at the end of the chain."""
+    head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    if head is None:
+        return 0, GENESIS_HASH
+    return head.last_sequence, head.last_hash

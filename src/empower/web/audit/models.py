@@ -1,0 +1,177 @@
+"""The audit trail: an append-only, hash-chained record of who did what, when, from where.
+
+Entries are written only through :func:`empower.web.audit.log.record`, which takes a lock,
+numbers the entry after the chain head and links it to the previous entry's hash. Nothing in
+an entry may identify a survivor: targets are participant codes or ids, never names or text a
+user typed, so erasing a person leaves only a pseudonymous tombstone here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from empower.web.accounts.models import Organisation
+
+#: ``prev_hash`` of the first entry.
+GENESIS_HASH = "0" * 64
+
+#: The fields covered by an entry's hash, in the order they appear in the canonical JSON.
+HASHED_FIELDS = (
+    "action",
+    "actor_username",
+    "at",
+    "detail",
+    "ip",
+    "organisation_slug",
+    "prev_hash",
+    "sequence",
+    "target_id",
+    "target_type",
+    "user_agent",
+)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or remove an audit entry through the ORM."""
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-23T13:07:05.000042Z``: UTC, always six digits of microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    """Sorted keys, no whitespace, non-ASCII characters escaped as ``\\uXXXX``."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEntry]:
+        raise AppendOnlyError("Audit entries are added one at a time with audit.log.record().")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def for_organisation(self, organisation: Organisation) -> AuditEntryQuerySet:
+        return self.filter(organisation=organisation)
+
+
+class AuditEntry(models.Model):
+    """One event in the audit trail.
+
+    **Hash chain.** ``hash`` is the SHA-256 (lower-case hex) of the UTF-8 bytes of the entry's
+    canonical JSON, and ``prev_hash`` is the ``hash`` of the entry with the previous
+    ``sequence`` (64 zeros for entry 1). The canonical JSON is one object with exactly the keys
+    in ``HASHED_FIELDS``, serialised with sorted keys, no whitespace (separators ``,`` and
+    ``:``) and non-ASCII characters escaped (``json.dumps(..., sort_keys=True,
+    separators=(",", ":"), ensure_ascii=True)``). Values:
+
+    * ``sequence`` – integer; ``at`` – string, ISO 8601 in UTC with microseconds and a ``Z``
+      (``2026-11-23T13:07:05.000042Z``);
+    * ``ip`` – string, or ``null`` when unknown;
+    * ``detail`` – the JSON object as stored (its keys sorted too);
+    * every other key – the stored string (empty string when blank).
+
+    For example, entry 1::
+
+        {"action":"login.failure","actor_username":"","at":"2026-11-23T13:07:05.000042Z",
+         "detail":{"username":"mona"},"ip":"192.0.2.7","organisation_slug":"",
+         "prev_hash":"000…000","sequence":1,"target_id":"","target_type":"user",
+         "user_agent":"Mozilla/5.0"}
+
+    (on one line). Not hashed: the surrogate ``id`` and the two links ``actor`` and
+    ``organisation``. Those links are set to NULL when a user or organisation is deleted, which
+    must not break the chain; the hashed copies ``actor_username`` and ``organisation_slug``
+    keep who and where for good.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("number"), unique=True)
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("who"), max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation_slug = models.CharField(max_length=60, blank=True)
+    action = models.CharField(_("what"), max_length=50, db_index=True)
+    target_type = models.CharField(max_length=50, blank=True)
+    target_id = models.CharField(max_length=100, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        from .log import action_label
+
+        return action_label(self.action)
+
+    @property
+    def target_label(self) -> str:
+        from .log import target_label
+
+        return target_label(self.target_type)
+
+    def canonical(self) -> str:
+        data: dict[str, Any] = {name: getattr(self, name) for name in HASHED_FIELDS}
+        data["at"] = iso_utc(self.at)
+        data["ip"] = self.ip or None
+        return canonical_json(data)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        if not getattr(self, "_chained", False):
+            # Only record() knows the chain head; an entry saved any other way would break it.
+            raise AppendOnlyError("Add audit entries with empower.web.audit.log.record().")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class ChainHead(models.Model):
+    """The newest entry's sequence and hash, updated in the same transaction as each append.
+
+    The chain alone cannot show that its newest entries were removed; comparing it with this
+    single row can. Its primary key is always 1.
+    """
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.last_sequence} {self.last_hash}"
