@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from empower.web.assessments.models import Assessment
 from empower.web.people.models import Participant
@@ -20,6 +22,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "assessment_count": Assessment.objects.for_organisation(organisation).count(),
         }
     return render(request, "home.html", context)
+
+
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """A neutral page with nothing of Empower in it; the session ends, so Back leads only to the
+    login page. Operators can send people elsewhere with ``EMPOWER_QUICK_EXIT_URL``."""
+    logout(request)
+    target = getattr(settings, "EMPOWER_QUICK_EXIT_URL", "")
+    if target:
+        return redirect(target)
+    response = render(request, "neutral.html")
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -74,3 +74,27 @@ class AxisScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "axis"], name="one_score_per_axis")
         ]
+
+
+class AssessmentDraft(models.Model):
+    """An interview paused part-way. The answers so far are kept encrypted until it is resumed
+    and saved, or discarded."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="drafts")
+    instrument_id = models.CharField(max_length=80)
+    instrument_version = models.CharField(max_length=20)
+    language = models.CharField(max_length=10, default="en")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: the form as it was filled in, field name → list of values; holds the survivor's own
+    #: words, so it is encrypted like every narrative.
+    data = EncryptedJSONField(default=dict)
+    stopped_for_distress = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} {self.instrument_id}@{self.instrument_version} (paused)"

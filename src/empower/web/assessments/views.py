@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -20,11 +20,13 @@ from empower.web.accounts.permissions import (
     CAN_RECORD,
     role_required,
 )
+from empower.web.audit.log import Action, record
+from empower.web.people.models import Participant, Referral, ReferralKind
 from empower.web.people.views import get_participant
 
 from .cohort import cohort_report
 from .forms import AnswersForm, DetailsForm, ServiceForm
-from .models import Assessment
+from .models import Assessment, AssessmentDraft
 from .recording import record_assessment
 
 INTERVIEW_LANGUAGES = {"en": "English", "bn": "বাংলা", "my": "မြန်မာ"}
@@ -39,21 +41,53 @@ def _instrument(instrument_id: str, version: str) -> Instrument:
 
 
 def _service_forms(
-    request: HttpRequest, instrument: Instrument, language: str
+    instrument: Instrument, language: str, data: QueryDict | None, add: bool = False,
+    draft: AssessmentDraft | None = None,
 ) -> list[ServiceForm]:
     if instrument.services is None:
         return []
+    source = data if data is not None else _draft_initial(draft)
     try:
-        count = int(request.POST.get("service_count", 1))
+        count = int(source.get("service_count", 1))
     except ValueError:
         count = 1
-    if "add_service" in request.POST:
-        count += 1
-    count = max(1, min(count, MAX_SERVICES))
-    data = request.POST if request.method == "POST" else None
+    count = max(1, min(count + (1 if add else 0), MAX_SERVICES))
     return [
-        ServiceForm(instrument, language, data, prefix=f"service-{n}") for n in range(count)
+        ServiceForm(
+            instrument, language, data, prefix=f"service-{n}",
+            initial=_draft_initial(draft, f"service-{n}"),
+        )
+        for n in range(count)
     ]
+
+
+def _draft_initial(draft: AssessmentDraft | None, prefix: str = "") -> dict[str, Any]:
+    """The paused answers as initial values (so a resumed form shows no errors yet)."""
+    if draft is None:
+        return {}
+    start = f"{prefix}-" if prefix else ""
+    return {
+        name[len(start):]: values if name.endswith("conditions") else values[0]
+        for name, values in draft.data.items()
+        if name.startswith(start) and values
+    }
+
+
+def _pause(
+    request: HttpRequest, participant: Participant, instrument: Instrument, language: str,
+    *, distress: bool = False,
+) -> AssessmentDraft:
+    """Keep what has been filled in so far (encrypted) so the interview can be resumed."""
+    kept = {
+        name: values for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "pause", "distress", "save", "add_service")
+    }
+    draft, _created = AssessmentDraft.objects.update_or_create(
+        participant=participant, instrument_id=instrument.id,
+        instrument_version=instrument.version, interviewer=request.user,
+        defaults={"language": language, "data": kept, "stopped_for_distress": distress},
+    )
+    return draft
 
 
 @role_required(*CAN_RECORD)
@@ -65,10 +99,32 @@ def assessment_new(
     language = request.GET.get("lang", "en")
     if language not in instrument.languages:
         language = "en"
-    data = request.POST if request.method == "POST" else None
-    details = DetailsForm(data, initial={"conducted_on": date.today()})
-    answers_form = AnswersForm(instrument, language, data)
-    services = _service_forms(request, instrument, language)
+    data: QueryDict | None = request.POST if request.method == "POST" else None
+    draft = participant.drafts.filter(
+        pk=request.GET.get("draft") or 0, instrument_id=instrument.id,
+        instrument_version=instrument.version,
+    ).first()
+    if data is None and draft is not None:
+        language = draft.language
+    if request.method == "POST" and ("pause" in request.POST or "distress" in request.POST):
+        distress = "distress" in request.POST
+        _pause(request, participant, instrument, language, distress=distress)
+        if distress:
+            Referral.objects.create(
+                participant=participant, kind=ReferralKind.PSYCHOSOCIAL,
+                reason="distress_during_interview", created_by=request.user,
+            )
+            return render(request, "assessments/stopped.html", {"participant": participant})
+        messages.success(request, _("Interview paused. Its answers are kept, encrypted, "
+                                    "until you resume it from the participant's page."))
+        return redirect("participant_detail", code=participant.code)
+    initial = _draft_initial(draft)
+    details = DetailsForm(data, initial={"conducted_on": date.today(), **initial})
+    answers_form = AnswersForm(instrument, language, data, initial=initial)
+    services = _service_forms(
+        instrument, language, data, add=request.method == "POST" and "add_service" in request.POST,
+        draft=draft,
+    )
     errors: list[str] = []
     if request.method == "POST" and "add_service" not in request.POST:
         valid = [details.is_valid(), answers_form.is_valid()] + [f.is_valid() for f in services]
@@ -88,6 +144,9 @@ def assessment_new(
             except ValidationError as error:
                 errors = list(error.messages)
             else:
+                participant.drafts.filter(
+                    instrument_id=instrument.id, instrument_version=instrument.version
+                ).delete()
                 messages.success(request, _("Assessment saved."))
                 return redirect("assessment_detail", code=participant.code, pk=assessment.pk)
         else:
@@ -134,6 +193,11 @@ def assessment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     language = request.LANGUAGE_CODE  # type: ignore[attr-defined]
     instrument = assessment.instrument
     axis_labels = {a.id: text_in(a.label, language)[0] for a in instrument.axes}
+    if assessment.narratives:
+        record(
+            Action.VIEW_NARRATIVE, request=request, target_type="participant",
+            target_id=participant.code, detail={"assessment": assessment.pk},
+        )
     return render(
         request, "assessments/assessment_detail.html",
         {

@@ -114,6 +114,7 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
             "instruments": sorted(library().values(), key=lambda i: i.key),
             "has_interview_consent": participant.consent_for("interview") is not None,
             "referrals": participant.referrals.all(),
+            "drafts": participant.drafts.all(),
         },
     )
 
