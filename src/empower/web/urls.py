@@ -6,6 +6,7 @@ from empower.web.accounts import views as account_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("exit/", views.quick_exit, name="quick_exit"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
