@@ -1,0 +1,165 @@
+"""Every URL, every role, objects of another organisation: nothing leaks.
+
+The URL list is read from the URL configuration, so a new view is covered as soon as it is
+added. A route parameter this test does not know fails the test: teach it below which object of
+the *other* organisation to put there.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from empower.instruments import get_instrument
+from empower.web.assessments.recording import record_assessment
+from empower.web.people.models import ConsentDecision, Participant, Referral
+
+ROLES = ["admin", "interviewer", "analyst", "viewer"]
+RATINGS = {f"rating__{a}": 5 for a in ("healing", "purpose", "inner_peace", "self_capacity")}
+
+#: Routes anyone may open without logging in, and why.
+PUBLIC = {
+    "login",            # the way in
+    "login_code",       # second step of the way in; needs a half-finished login
+    "logout",
+    "quick_exit",       # must work for anyone, at any moment
+    "set_language",
+}
+
+
+def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple[str, str]]:
+    """(route name, route pattern) for every named URL of the site."""
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            found += _routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((entry.name, prefix + str(entry.pattern)))
+    return found
+
+
+@pytest.fixture
+def other_org_data(org_b, make_participant, make_member):
+    """A participant of organisation B with everything that can hang off a person."""
+    participant = make_participant(org_b, purposes=("interview", "own_reporting", "referral"),
+                                   name="Other Org Person 8080")
+    assessment = record_assessment(
+        participant=participant, instrument=get_instrument("empowerment-interview", "2.0"),
+        conducted_on=date.today(), language="en", interviewer=None, answers=RATINGS,
+        narratives={"note__family": "other org narrative 8080"},
+    )
+    Referral.objects.create(participant=participant, kind="legal")
+    member = make_member(org_b, "interviewer", username="b-worker")
+    return {
+        "participant": participant,
+        "assessment": assessment,
+        "consent": participant.consents.get(),
+        "membership": member.membership,
+    }
+
+
+def _kwargs(name: str, route: str, data: dict) -> dict:
+    """Fill each route parameter with an object of the other organisation."""
+    values = {
+        "code": data["participant"].code,
+        "consent_id": data["consent"].pk,
+        "instrument_id": "empowerment-interview",
+        "version": "2.0",
+    }
+    pk_by_route = {
+        "assessment_detail": data["assessment"].pk,
+        "member_update": data["membership"].pk,
+        "member_unlock": data["membership"].pk,
+        "member_reset_two_step": data["membership"].pk,
+    }
+    kwargs = {}
+    for param in _params(route):
+        if param == "pk":
+            assert name in pk_by_route, f"access matrix: say which object <pk> is in '{name}'"
+            kwargs[param] = pk_by_route[name]
+        else:
+            assert param in values, f"access matrix: unknown parameter <{param}> in '{name}'"
+            kwargs[param] = values[param]
+    return kwargs
+
+
+def _params(route: str) -> list[str]:
+    import re
+
+    return re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def _snapshot(data: dict) -> tuple:
+    participant = Participant.objects.get(pk=data["participant"].pk)
+    return (
+        participant.code, participant.name,
+        tuple(ConsentDecision.objects.filter(consent__participant=participant)
+              .values_list("purpose", "agreed", "withdrawn_at")),
+        participant.assessments.count(), participant.drafts.count(),
+        tuple(participant.referrals.values_list("status", flat=True)),
+        data["membership"].__class__.objects.filter(pk=data["membership"].pk)
+        .values_list("role", flat=True).first(),
+    )
+
+
+def test_the_matrix_sees_the_person_data_routes():
+    names = {name for name, _ in _routes()}
+    for expected in ("participant_detail", "assessment_detail", "consent_withdraw",
+                     "participant_contact", "participant_erase", "cohort_report", "audit_log"):
+        assert expected in names
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_reaches_another_organisations_data(role, org_a, login, other_org_data):
+    from django.urls import reverse
+
+    client = login(org_a, role)
+    before = _snapshot(other_org_data)
+    for name, route in _routes():
+        if not _params(route) or name in PUBLIC:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, route, other_org_data))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            body = response.content.decode(errors="replace")
+            assert response.status_code in (403, 404, 405), (role, method, name, response.status_code)
+            assert "8080" not in body, (role, method, name)
+    assert _snapshot(other_org_data) == before
+
+
+def test_anonymous_visitors_reach_nothing_but_the_public_pages(client, other_org_data):
+    from django.urls import reverse
+
+    for name, route in _routes():
+        if name in PUBLIC:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, route, other_org_data))
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404, 405), (name, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login")), name
+        assert "8080" not in response.content.decode(errors="replace"), name
+
+
+@pytest.mark.parametrize("role", ["analyst", "viewer"])
+def test_read_only_roles_change_nothing_in_their_own_organisation(
+    role, org_b, client, make_member, other_org_data
+):
+    """Analysts and viewers of the same organisation: no POST anywhere changes a record, and a
+    viewer sees no page about a single person."""
+    from django.urls import reverse
+
+    client.force_login(make_member(org_b, role))
+    before = _snapshot(other_org_data)
+    for name, route in _routes():
+        if not _params(route) or name in PUBLIC:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, route, other_org_data))
+        if role == "viewer":
+            assert client.get(url).status_code in (403, 405), name
+        client.post(url, {"confirm_code": other_org_data["participant"].code,
+                          "purpose": "interview", "role": "admin", "active": "on"})
+    assert _snapshot(other_org_data) == before
