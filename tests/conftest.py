@@ -103,6 +103,17 @@ def login(client: Any, make_member: Callable[..., Any]) -> Callable[..., Any]:
     def do(organisation: Any, role: str) -> Any:
         user = make_member(organisation, role)
         client.force_login(user)
+        if role == "admin":
+            # Administrators must pass two-step login before any page (TwoStepMiddleware).
+            # Give this one a confirmed authenticator and mark the session as having passed
+            # the code step with it, as django_otp.login() does after a correct code.
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         return client
 
     return do

@@ -125,7 +125,8 @@ def test_no_role_reaches_another_organisations_data(role, org_a, login, other_or
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             body = response.content.decode(errors="replace")
-            assert response.status_code in (403, 404, 405), (role, method, name, response.status_code)
+            status = response.status_code
+            assert status in (403, 404, 405), (role, method, name, status)
             assert "8080" not in body, (role, method, name)
     assert _snapshot(other_org_data) == before
 

@@ -128,3 +128,53 @@ def test_demo_refuses_to_load_twice_but_if_empty_is_quiet(demo):
     assert "not loaded" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("demo")
+
+
+def test_command_line_export_is_audited(demo, tmp_path):
+    from empower.web.audit.models import AuditEntry
+
+    call_command("report", "--format", "json", "--output", str(tmp_path / "r.json"),
+                 stderr=StringIO())
+    entry = AuditEntry.objects.get(action="export")
+    assert entry.organisation_slug == "demo"
+    assert entry.detail == {"format": "json", "audience": "external", "to": "file"}
+
+
+def test_viewers_get_small_groups_suppressed_and_staff_do_not(demo, client, make_member):
+    # Singapore (4 people) is below the default threshold of 5; as the only small cell among
+    # destinations it also needs a complementary cell, the next smallest ("not given", 5).
+    client.force_login(make_member(demo, "analyst", username="staff-analyst"))
+    staff = client.get(reverse("cohort_report")).context["report"]
+    assert _counts(staff, "destination")["Singapore"] == (4, 5.26)
+    client.force_login(make_member(demo, "viewer", username="board-member"))
+    shared = client.get(reverse("cohort_report")).context["report"]
+    destinations = _counts(shared, "destination")
+    assert destinations["Singapore"] == (None, None)
+    assert destinations[None] == (None, None)
+    assert destinations["Thailand"] == (28, 36.84)
+    assert shared["sample"]["age"]["minimum"] is None  # the youngest person is one person
+    assert shared["meta"]["disclosure"]["threshold"] == 5
+
+
+def test_command_line_report_is_protected_unless_asked_for_internal(demo, tmp_path):
+    out = tmp_path / "shared.json"
+    call_command("report", "--format", "json", "--output", str(out), stderr=StringIO())
+    shared = json.loads(out.read_text(encoding="utf-8"))
+    assert _counts(shared, "destination")["Singapore"] == (None, None)
+    call_command("report", "--format", "json", "--output", str(out), "--audience", "internal",
+                 stderr=StringIO())
+    assert _counts(json.loads(out.read_text()), "destination")["Singapore"] == (4, 5.26)
+    call_command("report", "--format", "json", "--output", str(out), "--audience", "public",
+                 stderr=StringIO())
+    public = json.loads(out.read_text())
+    assert public["meta"]["disclosure"]["threshold"] == 11
+    assert _counts(public, "status")["just_escaped"] == (None, None)  # 6 < 11
+
+
+def test_organisation_threshold_is_used_for_viewers(demo, client, make_member):
+    demo.small_cell_threshold = 30
+    demo.save()
+    client.force_login(make_member(demo, "viewer", username="strict-viewer"))
+    shared = client.get(reverse("cohort_report")).context["report"]
+    assert _counts(shared, "destination")["China"] == (None, None)  # 24 < 30
+    assert _counts(shared, "status")["returned"] == (65, 85.53)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from empower.instruments import get_instrument
 from empower.web.assessments.cohort import cohort_report

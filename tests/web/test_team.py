@@ -58,13 +58,45 @@ def test_admin_stops_a_login_and_changes_a_role(login, org_a, make_member):
     assert worker.is_active is False
 
 
-def test_admin_cannot_demote_themself(client, org_a, make_member):
-    admin = make_member(org_a, "admin")
-    client.force_login(admin)
-    client.post(reverse("member_update", args=[admin.membership.pk]), {"role": "viewer",
-                                                                        "active": "on"})
-    admin.membership.refresh_from_db()
-    assert admin.membership.role == "admin"
+def test_admin_cannot_demote_themself(login, org_a):
+    client = login(org_a, "admin")
+    admin = Membership.objects.get(organisation=org_a, role="admin")
+    response = client.post(reverse("member_update", args=[admin.pk]),
+                           {"role": "viewer", "active": "on"})
+    assert response.status_code == 302 and response["Location"] == reverse("team")
+    admin.refresh_from_db()
+    assert admin.role == "admin"
+    assert "cannot remove your own administrator access" in client.get(
+        reverse("team")).content.decode()
+
+
+def test_team_changes_are_audited(login, org_a, make_member):
+    from empower.web.audit.models import AuditEntry
+
+    worker = make_member(org_a, "interviewer")
+    client = login(org_a, "admin")
+    client.post(reverse("team"), {"username": "added", "role": "viewer",
+                                  "password": "correct-horse-battery"})
+    client.post(reverse("member_update", args=[worker.membership.pk]),
+                {"role": "analyst", "active": "on"})
+    added = AuditEntry.objects.get(action="member.added")
+    assert added.detail == {"role": "viewer"}
+    change = AuditEntry.objects.get(action="permission.change")
+    assert change.target_id == str(worker.pk)
+    assert change.detail == {"before": {"role": "interviewer", "active": True},
+                             "after": {"role": "analyst", "active": True}}
+
+
+def test_admin_sets_the_reporting_threshold(login, org_a, org_b):
+    client = login(org_a, "admin")
+    client.post(reverse("organisation_settings"),
+                {"small_cell_threshold": "8", "withdrawal_contact": "Office phone 555-0100"})
+    org_a.refresh_from_db()
+    org_b.refresh_from_db()
+    assert org_a.small_cell_threshold == 8 and org_b.small_cell_threshold == 5
+    client.post(reverse("organisation_settings"), {"small_cell_threshold": "1"})
+    org_a.refresh_from_db()
+    assert org_a.small_cell_threshold == 8  # below 3 is refused
 
 
 def test_add_organisation_command(db, monkeypatch):

@@ -24,6 +24,7 @@ import hashlib
 import os
 import secrets
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from django.conf import settings
 
 PREFIX = "enc1"
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class EncryptionKeyError(Exception):
@@ -72,7 +74,9 @@ class KeyRing:
             except ValueError:
                 raise EncryptionKeyError(f"{source}: key {n + 1} is not base64url text.") from None
             if len(key) != 32:
-                raise EncryptionKeyError(f"{source}: key {n + 1} is {len(key)} bytes; 32 are needed.")
+                raise EncryptionKeyError(
+                    f"{source}: key {n + 1} is {len(key)} bytes; 32 are needed."
+                )
             keys.append(key)
         if not keys:
             raise EncryptionKeyError(f"{source}: no key found.")
@@ -97,23 +101,79 @@ def key_file_path() -> Path:
     return Path(configured) if configured else Path(settings.VAR_DIR) / "data.key"
 
 
+KEY_FILE_HEADER = "# Empower data-encryption keys, newest first. Back this file up safely.\n"
+
+
+def _write_temporary(directory: Path, keys: list[str]) -> Path:
+    """The key file's contents in a new file (mode 0600) beside it, flushed to disk."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".data-key-", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(KEY_FILE_HEADER)
+        handle.write("\n".join(keys) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(name)
+
+
+def _sync_directory(directory: Path) -> None:
+    # A rename is durable only once the directory itself is on disk: a key that data was
+    # encrypted with must not vanish in a power cut.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_key_file(path: Path, keys: list[str]) -> None:
     """Write the key file atomically, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("# Empower data-encryption keys, newest first. Back this file up safely.\n")
-        handle.write("\n".join(keys) + "\n")
-    os.replace(temporary, path)
+    temporary = _write_temporary(path.parent, keys)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
+
+
+def _create_key_file(path: Path) -> bool:
+    """Create the key file with one new key unless it exists. True if this call created it.
+
+    Two processes starting at once (web workers, a command) must not each make a key and
+    encrypt with it: only one file can win, and the other process reads the winner's key.
+    """
+    temporary = _write_temporary(path.parent, [new_key()])
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    except OSError:
+        # A file system without hard links: create the file exclusively instead.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as handle:
+            handle.write(temporary.read_text())
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_directory(path.parent)
+    return True
 
 
 def _load_ring() -> KeyRing:
     if os.environ.get("EMPOWER_DATA_KEY"):
         return KeyRing.parse(os.environ["EMPOWER_DATA_KEY"].split(","), "EMPOWER_DATA_KEY")
     path = key_file_path()
-    if not path.exists():
-        write_key_file(path, [new_key()])
+    if not path.exists() and _create_key_file(path):
         print(
             f"WARNING: a new data-encryption key was created in {path}.\n"
             "Back it up now, somewhere other than this machine: without it, the encrypted "
@@ -158,13 +218,22 @@ def decrypt(token: str, context: str, ring: KeyRing | None = None) -> str:
     try:
         prefix, kid, body = token.split(":", 2)
     except ValueError:
-        raise EncryptionKeyError("A stored value is not in the encrypted format.") from None
+        raise EncryptionKeyError(
+            f"A stored value for {context} is not in the encrypted format."
+        ) from None
     if prefix != PREFIX:
         raise EncryptionKeyError(f"Unknown encryption format '{prefix}'.")
-    raw = _b64decode(body)
+    key = ring.by_id(kid)
     try:
-        plain = AESGCM(ring.by_id(kid)).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
-                                                context.encode())
+        raw = _b64decode(body)
+    except ValueError:
+        raw = b""
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise EncryptionKeyError(
+            f"A stored value for {context} is damaged: it is not valid encrypted text."
+        )
+    try:
+        plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
     except InvalidTag:
         raise EncryptionKeyError(
             f"A stored value for {context} failed its integrity check: it was altered, or "

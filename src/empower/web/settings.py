@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -49,6 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "empower.web.accounts",
     "empower.web.people",
     "empower.web.assessments",
@@ -59,14 +66,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "empower.web.accounts.middleware.OrganisationMiddleware",
+    # After the organisation middleware: whether two-step login is required depends on the role.
+    "empower.web.accounts.middleware.TwoStepMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "empower.web.urls"
@@ -118,9 +131,65 @@ SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day; shared phones should not stay
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True  # no script on the site needs to read it
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The first backend refuses a locked-out username before any password is checked (django-axes);
+# the second checks the password.
+AUTHENTICATION_BACKENDS = [
+    "empower.web.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lock-out after repeated failed logins (django-axes). By username only, from any address:
+# field offices share one public address, so locking by address would lock out a whole office
+# because of one person's typing. Five failures within 15 minutes lock that username for 15
+# minutes; a successful login clears the count. An administrator unlocks a person on the Team
+# page, an operator with `empower axes_reset_username USERNAME`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked do not extend the lock, so "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "empower.web.accounts.views.locked_out"
+# Keep no record of successful logins (addresses, browsers): it is not needed for the lock-out
+# and is personal data about staff. Records of failed attempts are deleted at the first login
+# after their 15 minutes are over.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# django-axes warns when `ip_address` is not a lock-out parameter, because then one address can
+# try many usernames. That is the deliberate choice above (see docs/accounts.md); guessing one
+# person's password from many addresses is still stopped.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-step login (django-otp, time-based codes from an authenticator app). Required for
+# administrators (accounts.middleware.TwoStepMiddleware), optional for everyone else.
+# The name shown in the authenticator app; an organisation may prefer a neutral one.
+OTP_TOTP_ISSUER = os.environ.get("EMPOWER_OTP_ISSUER", "Empower")
+OTP_TOTP_THROTTLE_FACTOR = 1  # after wrong codes, wait 1, 2, 4, 8 … seconds
+
+# Content Security Policy (django-csp): only this site's own files run, load or frame it.
+# style-src allows inline styles: the charts are matplotlib SVGs inlined in the page, and they
+# colour every bar and line with style="…" attributes and carry a small <style> element.
+# Styles cannot run code, and img-src/font-src keep CSS from sending anything to another site.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -1,4 +1,5 @@
-"""Forms for an organisation's administrator to manage the people who log in."""
+"""Forms for an organisation's administrator to manage the people who log in, and for the
+code step of two-step login."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Organisation, Role
 
 
 class NewMemberForm(forms.Form):
@@ -40,3 +41,30 @@ class NewMemberForm(forms.Form):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     active = forms.BooleanField(label=_("Can log in"), required=False)
+
+
+class CodeForm(forms.Form):
+    """The 6-digit code from the authenticator app (spaces are allowed and ignored)."""
+
+    code = forms.CharField(
+        label=_("6-digit code"), max_length=12, strip=True,
+        widget=forms.TextInput(attrs={
+            "inputmode": "numeric", "autocomplete": "one-time-code", "autocapitalize": "none",
+            "autofocus": True, "pattern": "[0-9 ]*",
+        }),
+    )
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["small_cell_threshold", "withdrawal_contact"]
+        help_texts = {
+            "small_cell_threshold": _(
+                "Groups smaller than this are hidden in reports for viewers and in exports "
+                "shared outside the organisation. At least 3; public releases always use 11."
+            ),
+            "withdrawal_contact": _(
+                "A phone number or place, printed on consent receipts. Not a personal number."
+            ),
+        }

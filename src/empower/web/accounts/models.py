@@ -7,6 +7,7 @@ view makes is limited to the organisation of the person logged in (see ``permiss
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,16 @@ from django.utils.translation import gettext_lazy as _
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    #: groups smaller than this are suppressed in reports for anyone but the organisation's
+    #: own staff (public releases always use at least 11)
+    small_cell_threshold = models.PositiveSmallIntegerField(
+        _("smallest group shown in shared reports"), default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+    )
+    #: how a participant can reach the organisation to withdraw consent; printed on receipts
+    withdrawal_contact = models.CharField(
+        _("how participants can reach you to withdraw consent"), max_length=200, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

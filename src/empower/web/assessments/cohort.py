@@ -15,6 +15,7 @@ from django.utils import timezone
 from empower.instruments import get_instrument, library, score
 from empower.instruments.model import text_in
 from empower.metrics.cohort import axis_summary, factor_axis_map, sample_profile
+from empower.metrics.privacy import Audience, protect_cohort_report
 from empower.reports.cohort import build_cohort_report
 from empower.web.accounts.models import Organisation
 from empower.web.people.models import (
@@ -130,8 +131,11 @@ def report_labels(language: str) -> dict[str, Any]:
     }
 
 
-def cohort_report(organisation: Organisation, language: str = "en") -> dict[str, Any]:
-    """The cohort report for ``organisation`` as plain JSON-able data."""
+def cohort_report(
+    organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
+) -> dict[str, Any]:
+    """The cohort report for ``organisation`` as plain JSON-able data, protected for
+    ``audience``: anyone outside the organisation's own staff sees small cells suppressed."""
     people, scores, effects = cohort_frames(organisation)
     labels = report_labels(language)
     axis_order = list(labels["axes"])
@@ -153,7 +157,11 @@ def cohort_report(organisation: Organisation, language: str = "en") -> dict[str,
         "instruments": sorted(set(scores["instrument_id"] + "@" + scores["instrument_version"]))
         if not scores.empty else [],
     }
-    return build_cohort_report(
+    report = build_cohort_report(
         sample_profile(people), axis_summary(scores, axis_order=axis_order), factor_map,
         labels, meta,
+    )
+    return protect_cohort_report(
+        report, audience, organisation.small_cell_threshold,
+        ages=[age for age in people["age"] if age is not None and age == age],
     )

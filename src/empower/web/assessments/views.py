@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument, get_instrument
 from empower.instruments.model import text_in
+from empower.metrics.privacy import Audience
 from empower.reports.cohort import render_cohort_html
+from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import (
     CAN_READ_PEOPLE,
     CAN_READ_REPORTS,
@@ -217,7 +219,13 @@ def assessment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @role_required(*CAN_READ_REPORTS)
 def cohort_report_view(request: HttpRequest) -> HttpResponse:
-    report = cohort_report(request.organisation, request.LANGUAGE_CODE)  # type: ignore[attr-defined]
+    # Staff of the organisation see its own figures in full; viewers (funders, board members,
+    # partners) see them with small groups suppressed.
+    role = request.membership.role  # type: ignore[attr-defined]
+    audience = Audience.VIEWER if role == Role.VIEWER else Audience.INTERNAL
+    report = cohort_report(
+        request.organisation, request.LANGUAGE_CODE, audience  # type: ignore[attr-defined]
+    )
     return render(
         request, "assessments/cohort_report.html",
         {"report_html": render_cohort_html(report, standalone=False), "report": report},

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext_lazy as _
 
 from .models import GENESIS_HASH, AuditEntry, ChainHead
@@ -58,6 +59,8 @@ class Action(StrEnum):
     RESTORE = "restore"
     KEY_ROTATED = "key.rotated"
     AUDIT_VIEWED = "audit.viewed"
+    #: Written by record() itself when it found the chain head missing; verify reports it.
+    CHAIN_HEAD_REBUILT = "audit.head_rebuilt"
 
 
 #: What each action means, in words an administrator reads in the audit page.
@@ -78,6 +81,7 @@ ACTION_LABELS: dict[str, Any] = {
     Action.RESTORE: _("Restored a backup"),
     Action.KEY_ROTATED: _("Changed the encryption key"),
     Action.AUDIT_VIEWED: _("Looked at the audit trail"),
+    Action.CHAIN_HEAD_REBUILT: _("Found the audit trail damaged (its end marker was missing)"),
 }
 
 
@@ -162,16 +166,23 @@ def append(
         user_agent=user_agent[:USER_AGENT_CHARS],
     )
     with transaction.atomic():
-        head = _locked_head()
-        entry.sequence = head.last_sequence + 1
-        entry.prev_hash = head.last_hash
-        entry.at = timezone.now()
-        entry.hash = entry.compute_hash()
-        entry._chained = True  # type: ignore[attr-defined]
-        entry.save()
-        head.last_sequence, head.last_hash = entry.sequence, entry.hash
-        head.save()
+        head, rebuilt = _locked_head()
+        if rebuilt:
+            _link(AuditEntry(action=Action.CHAIN_HEAD_REBUILT, detail={}), head)
+        _link(entry, head)
     return entry
+
+
+def _link(entry: AuditEntry, head: ChainHead) -> None:
+    """Number, chain and save ``entry`` after ``head``, and move the head to it."""
+    entry.sequence = head.last_sequence + 1
+    entry.prev_hash = head.last_hash
+    entry.at = timezone.now()
+    entry.hash = entry.compute_hash()
+    entry._chained = True  # type: ignore[attr-defined]
+    entry.save()
+    head.last_sequence, head.last_hash = entry.sequence, entry.hash
+    head.save()
 
 
 def _organisation_of(user: Any) -> Any:
@@ -181,8 +192,12 @@ def _organisation_of(user: Any) -> Any:
     return membership.organisation if membership is not None else None
 
 
-def _locked_head() -> ChainHead:
-    """The chain head, locked so that no other writer can append until we commit."""
+def _locked_head() -> tuple[ChainHead, bool]:
+    """The chain head, locked so that no other writer can append until we commit.
+
+    Also says whether the head had to be rebuilt because it was missing while entries exist
+    (the caller then writes that into the trail, so that verification keeps reporting it).
+    """
     if connection.vendor == "postgresql":
         # Serialises appenders even while the head row does not exist yet; released at commit.
         with connection.cursor() as cursor:
@@ -193,17 +208,18 @@ def _locked_head() -> ChainHead:
         # concurrent writer waits instead of reading the same head.
         ChainHead.objects.filter(pk=HEAD_PK).update(last_sequence=F("last_sequence"))
         head = ChainHead.objects.filter(pk=HEAD_PK).first()
-    if head is None:
-        last = AuditEntry.objects.order_by("-sequence").first()
-        if last is not None:
-            logger.error("Audit chain head was missing; rebuilt from entry %s.", last.sequence)
-        head = ChainHead(
-            pk=HEAD_PK,
-            last_sequence=last.sequence if last else 0,
-            last_hash=last.hash if last else GENESIS_HASH,
-        )
-        head.save(force_insert=True)
-    return head
+    if head is not None:
+        return head, False
+    last = AuditEntry.objects.order_by("-sequence").first()
+    if last is not None:
+        logger.error("Audit chain head was missing; rebuilt from entry %s.", last.sequence)
+    head = ChainHead(
+        pk=HEAD_PK,
+        last_sequence=last.sequence if last else 0,
+        last_hash=last.hash if last else GENESIS_HASH,
+    )
+    head.save(force_insert=True)
+    return head, last is not None
 
 
 def clean_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
@@ -273,11 +289,12 @@ def _is_trusted(address: str | None, trusted: set[str]) -> bool:
 
 
 def _valid_ip(value: str) -> str | None:
-    """The address in the form the database gives back (so hashes match), or None."""
+    """The address written the way Django writes it (IPv6 compressed, lower case), or None."""
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
 # --- checking ------------------------------------------------------------------------------
@@ -326,6 +343,11 @@ def verify_chain() -> VerifyResult:
             )
         if entry.compute_hash() != entry.hash:
             problems.append(f"Entry {entry.sequence} was changed after it was written.")
+        if entry.action == Action.CHAIN_HEAD_REBUILT:
+            problems.append(
+                f"The chain head was missing before entry {entry.sequence} and was rebuilt; "
+                "the newest entries before it may have been deleted."
+            )
         expected_sequence = entry.sequence + 1
         prev_hash = entry.hash
     last_sequence = expected_sequence - 1

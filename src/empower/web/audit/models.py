@@ -81,7 +81,7 @@ class AuditEntry(models.Model):
 
     * ``sequence`` – integer; ``at`` – string, ISO 8601 in UTC with microseconds and a ``Z``
       (``2026-11-23T13:07:05.000042Z``);
-    * ``ip`` – string, or ``null`` when unknown;
+    * ``ip`` – string (IPv6 compressed and lower case), or ``null`` when unknown;
     * ``detail`` – the JSON object as stored (its keys sorted too);
     * every other key – the stored string (empty string when blank).
 
@@ -89,7 +89,7 @@ class AuditEntry(models.Model):
 
         {"action":"login.failure","actor_username":"","at":"2026-11-23T13:07:05.000042Z",
          "detail":{"username":"mona"},"ip":"192.0.2.7","organisation_slug":"",
-         "prev_hash":"000…000","sequence":1,"target_id":"","target_type":"user",
+         "prev_hash":"000…000","sequence":1,"target_id":"17","target_type":"user",
          "user_agent":"Mozilla/5.0"}
 
     (on one line). Not hashed: the surrogate ``id`` and the two links ``actor`` and
@@ -113,7 +113,8 @@ class AuditEntry(models.Model):
     target_type = models.CharField(max_length=50, blank=True)
     target_id = models.CharField(max_length=100, blank=True, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    # Text, not the database's address type, so it reads back exactly as it was hashed.
+    ip = models.CharField(_("from where"), max_length=45, null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
@@ -139,6 +140,17 @@ class AuditEntry(models.Model):
         from .log import target_label
 
         return target_label(self.target_type)
+
+    def detail_lines(self) -> list[tuple[str, str]]:
+        """``detail`` as (key, text) pairs for display; lists joined with commas."""
+        lines = []
+        for key, value in sorted(self.detail.items()):
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value) or "–"
+            elif isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "–"
+            lines.append((key, str(value)))
+        return lines
 
     def canonical(self) -> str:
         data: dict[str, Any] = {name: getattr(self, name) for name in HASHED_FIELDS}

@@ -51,13 +51,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    page_number = request.GET.get("page") or 1
+    page_text = request.GET.get("page", "")
+    valid_page = page_text.isascii() and page_text.isdigit() and len(page_text) < 9
+    page_number = int(page_text) if valid_page else 1
     # Looking at the trail is itself recorded: which filters, never the text typed into them.
     record(
         Action.AUDIT_VIEWED, request=request,
         detail={
             "filters": sorted(k for k, v in data.items() if v),
-            "page": str(page_number)[:10],
+            "page": page_number,
         },
     )
     entries = _filtered(entries_for(organisation), data).order_by("-sequence")
@@ -66,5 +68,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request, "audit/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form, "page": page, "query": query.urlencode(),
+            "filtering": bool(form.errors) or any(data.values()),
+        },
     )

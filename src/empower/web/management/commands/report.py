@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from empower.metrics.privacy import Audience
 from empower.reports.cohort import render_cohort_html
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.cohort import cohort_report
+from empower.web.audit.log import Action, record
 
 
 class Command(BaseCommand):
@@ -24,14 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["html", "json"], default="html")
         parser.add_argument("--output", default="-", help="File to write; '-' for the screen.")
         parser.add_argument("--language", default="en", choices=["en", "bn", "my"])
+        parser.add_argument(
+            "--audience", default="external", choices=[a.value for a in Audience],
+            help="Who will read it. Anyone but the organisation's own staff (internal) gets "
+                 "small groups suppressed; 'public' uses a threshold of at least 11.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = self._organisation(options["organisation"])
-        report = cohort_report(organisation, options["language"])
+        report = cohort_report(organisation, options["language"], options["audience"])
         if options["format"] == "json":
             text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
         else:
             text = render_cohort_html(report, standalone=True)
+        record(
+            Action.EXPORT, organisation=organisation, target_type="cohort_report",
+            detail={"format": options["format"], "audience": options["audience"],
+                    "to": "screen" if options["output"] == "-" else "file"},
+        )
         if options["output"] == "-":
             self.stdout.write(text)
         else:
