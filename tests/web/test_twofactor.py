@@ -198,3 +198,19 @@ def test_logout_quick_exit_and_styles_stay_open_while_held(client, admin):
     assert response.status_code == 302
     assert not response["Location"].startswith(reverse("two_step"))
     assert "_auth_user_id" not in client.session
+
+
+def test_code_step_is_audited(client, worker):
+    from empower.web.audit.models import AuditEntry
+
+    device = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
+    _password_step(client, "worker")
+    client.post(reverse("login_code"), {"code": _wrong_code(device)})
+    failure = AuditEntry.objects.get(action="login.failure")
+    assert failure.detail == {"step": "code"} and failure.actor_username == "worker"
+    device.refresh_from_db()
+    device.throttling_failure_timestamp = None
+    device.throttling_failure_count = 0
+    device.save()
+    client.post(reverse("login_code"), {"code": _code(device)})
+    assert AuditEntry.objects.filter(action="login.success", detail={"step": "code"}).exists()

@@ -95,7 +95,11 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if twofactor.verify(request, device, form.cleaned_data["code"]):
+            record(Action.LOGIN_SUCCESS, request=request, detail={"step": "code"})
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        # A right password with a wrong code is worth knowing about: it may be someone who
+        # has the password but not the phone.
+        record(Action.LOGIN_FAILURE, request=request, detail={"step": "code"})
         _code_refused(form, device)
     return render(request, "registration/login_code.html", {"form": form, "next": next_url})
 
