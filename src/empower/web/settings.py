@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "empower.web.people",
     "empower.web.assessments",
     "empower.web.audit",
+    "empower.web.reviews",
     "empower.web",
 ]
 
@@ -213,3 +214,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Where "Quick exit" sends people: an ordinary site where the participants live. Empty: a
+# neutral page served by Empower itself (works offline).
+EMPOWER_QUICK_EXIT_URL = os.environ.get("EMPOWER_QUICK_EXIT_URL", "")
+# Addresses of a reverse proxy whose X-Forwarded-For the audit trail may trust ("*" for any).
+EMPOWER_TRUSTED_PROXY = os.environ.get("EMPOWER_TRUSTED_PROXY", "")

@@ -28,7 +28,7 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     """A neutral page with nothing of Empower in it; the session ends, so Back leads only to the
     login page. Operators can send people elsewhere with ``EMPOWER_QUICK_EXIT_URL``."""
     logout(request)
-    target = getattr(settings, "EMPOWER_QUICK_EXIT_URL", "")
+    target = settings.EMPOWER_QUICK_EXIT_URL
     if target:
         return redirect(target)
     response = render(request, "neutral.html")
