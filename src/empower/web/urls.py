@@ -23,6 +23,7 @@ urlpatterns = [
     path("participants/", include("empower.web.people.urls")),
     path("", include("empower.web.assessments.urls")),
     path("audit/", include("empower.web.audit.urls")),
+    path("reviews/", include("empower.web.reviews.urls")),
 ]
 
 handler403 = "empower.web.views.forbidden"

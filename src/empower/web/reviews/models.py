@@ -80,6 +80,11 @@ class Search(models.Model):
     query = models.TextField(_("query as run"))
     run_on = models.DateField(_("date run"))
     hits = models.PositiveIntegerField(_("number of hits reported by the database"))
+    not_exported = models.PositiveIntegerField(
+        _("hits not exported"), default=0,
+        help_text=_("Hits left out before export, e.g. when screening stopped after 10 pages "
+                    "with nothing relevant. They count as removed before screening."),
+    )
     note = models.TextField(blank=True)
 
     class Meta:
