@@ -159,6 +159,26 @@ def test_double_screening_resolution_and_prisma(login, org_a, make_member):
     assert csv.content.decode("utf-8-sig").count("title_abstract") == 6
     r_csv = lead.get(reverse("review_download", args=[project.pk, "prisma-r.csv"]))
     assert "records_screened" in r_csv.content.decode()
+    # Study characteristics and a synthesis theme, read back from the workbooks.
+    lead.post(reverse("review_themes", args=[project.pk]), {
+        "theme": "Belonging", "description": "Members feel part of something",
+        f"finding-{survivor.pk}": "Members describe hope and belonging",
+    })
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(lead.get(
+        reverse("review_download", args=[project.pk, "characteristics.xlsx"])).content))
+    sheet = book.active
+    assert sheet["A1"].value == "Study" and sheet["A2"].value == "Rahman 2020"
+    assert sheet["H2"].value == "good quality; good quality"
+    book = load_workbook(io.BytesIO(lead.get(
+        reverse("review_download", args=[project.pk, "synthesis.xlsx"])).content))
+    cells = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert cells[0][:3] == ["Theme", "Description", "Rahman 2020"]
+    assert cells[1][:3] == ["Belonging", "Members feel part of something",
+                            "Members describe hope and belonging"]
 
 
 def test_disagreement_under_discussion_waits_for_the_agreed_value(login, org_a, make_member,

@@ -199,3 +199,19 @@ class Resolution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["record", "stage"], name="one_resolution_per_stage")
         ]
+
+
+class Theme(models.Model):
+    """A theme of the thematic synthesis, and what each included study says on it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="themes")
+    theme = models.CharField(_("theme"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    #: record id (as text) → what that included study says on the theme
+    findings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.theme

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/full-text/", work.full_text, name="review_full_text"),
     path("<int:pk>/full-text/seek/", work.send_to_full_text, name="review_seek"),
     path("<int:pk>/prisma/", work.prisma_view, name="review_prisma"),
+    path("<int:pk>/synthesis/", work.themes, name="review_themes"),
     path("<int:pk>/download/<str:what>", work.download, name="review_download"),
 ]

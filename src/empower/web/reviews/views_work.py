@@ -169,6 +169,9 @@ def download(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if what == "decisions.csv":
         body: bytes | str = outputs.decisions_csv(_decision_rows(project))
         kind = "text/csv; charset=utf-8"
+    elif what in ("characteristics.xlsx", "synthesis.xlsx"):
+        body = _characteristics(project) if what == "characteristics.xlsx" else _synthesis(project)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         counts, _problems = _counts(project)
         if counts is None:
@@ -190,6 +193,67 @@ def download(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     response = HttpResponse(body, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="review-{project.pk}-{what}"'
     return response
+
+
+CHARACTERISTICS = [
+    ("study", "Study"), ("title", "Title"), ("authors", "Authors"), ("year", "Year"),
+    ("journal", "Journal"), ("doi", "DOI"), ("source", "Found in"),
+    ("quality", "Notes on quality"),
+]
+
+
+def included_studies(project):
+    """Records included at full text, each with a short label ("Rahman 2020")."""
+    studies = []
+    for record in logic.screenable(project).filter(
+        resolutions__stage=Stage.FULL_TEXT, resolutions__value="include"
+    ).order_by("year", "id"):
+        first = (record.authors[0].split(",")[0] if record.authors else record.title[:30])
+        studies.append((record, f"{first} {record.year or 'n.d.'}"))
+    return studies
+
+
+def _characteristics(project) -> bytes:
+    rows = []
+    for record, label in included_studies(project):
+        notes = Decision.objects.filter(record=record, stage=Stage.FULL_TEXT).exclude(note="")
+        rows.append({
+            "study": label, "title": record.title, "authors": record.authors,
+            "year": record.year, "journal": record.journal, "doi": record.doi,
+            "source": record.source, "quality": [d.note for d in notes],
+        })
+    return outputs.study_characteristics_xlsx(rows, CHARACTERISTICS)
+
+
+def _synthesis(project) -> bytes:
+    labels = {str(record.pk): label for record, label in included_studies(project)}
+    themes = [
+        {"theme": t.theme, "description": t.description,
+         "findings": {labels[k]: v for k, v in t.findings.items() if k in labels and v}}
+        for t in project.themes.all()
+    ]
+    return outputs.synthesis_xlsx(themes, studies=list(labels.values()))
+
+
+@role_required(*CAN_REVIEW)
+def themes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The thematic synthesis: a theme, and what each included study says on it."""
+    project = get_project(request, pk)
+    studies = included_studies(project)
+    if request.method == "POST":
+        theme = request.POST.get("theme", "").strip()[:300]
+        if not theme:
+            messages.error(request, _("Name the theme."))
+        else:
+            project.themes.create(
+                theme=theme, description=request.POST.get("description", "")[:4000],
+                findings={str(r.pk): request.POST.get(f"finding-{r.pk}", "")[:4000]
+                          for r, _label in studies},
+            )
+            messages.success(request, _("Theme added."))
+        return redirect("review_themes", pk=project.pk)
+    return render(request, "reviews/themes.html",
+                  {"project": project, "studies": studies, "themes": project.themes.all()})
 
 
 def _decision_rows(project):
