@@ -14,7 +14,8 @@ from empower.evidence.highlight import highlight_html
 from empower.evidence.importers import ImportFailed
 from empower.evidence.screening import DEFAULT_EXCLUSION_REASONS
 from empower.web.accounts.permissions import role_required
-from empower.web.audit.log import Action, record
+from empower.web.audit.log import Action
+from empower.web.audit.log import record as audit
 
 from . import logic
 from .access import CAN_READ_REVIEWS, CAN_REVIEW, get_project
@@ -188,7 +189,7 @@ def download(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             return render(request, "error.html", {"status": 404}, status=404)
         make, kind = makers[what]
         body = make()
-    record(Action.DOWNLOAD, request=request, target_type="review", target_id=str(project.pk),
+    audit(Action.DOWNLOAD, request=request, target_type="review", target_id=str(project.pk),
            detail={"file": what})
     response = HttpResponse(body, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="review-{project.pk}-{what}"'
