@@ -30,9 +30,10 @@ Titles, authors, DOIs and journals are first normalised (:func:`normalise_title`
      is an erratum, retraction, reply or comment are **different** whatever the ratio. A
      title of fewer than ``generic_title_words`` words ("Editorial", "Tics.") is
      **generic**.
-   * *authors*: the share of the shorter author list whose surname (and initial, when both
-     have one) appears in the other list: **agree** ≥ ``author_overlap``, **partial**
-     above 0, **differ** at 0, **unknown** when a list is empty.
+   * *authors*: the share of the shorter author list whose surname appears in the other
+     list (equal, or ``fuzz.ratio`` ≥ 90 with the same first letter; initials, when both
+     have one, must agree): **agree** ≥ ``author_overlap``, **partial** above 0,
+     **differ** at 0, **unknown** when a list is empty.
    * *year*: **same**, **adjacent** (±1: in press and published), **far**, **unknown**.
    * *journal*: **agree** (equal, or one the abbreviation of the other), **differ**,
      **unknown**.
@@ -294,6 +295,7 @@ class _Features:
     numbers: frozenset[str]
     notice: bool
     authors: list[tuple[str, str]]
+    by_letter: dict[str, list[tuple[str, str]]]
     year: int | None
     journal: str
 
@@ -303,14 +305,18 @@ def _features(record: Record) -> _Features:
     words = title.split()
     numbers = frozenset(w for w in words if w.isdigit() or w in _ROMAN - {"i", "v", "x"})
     numbers |= {f"part {w}" for a, w in pairwise(words) if a == "part"}
-    authors = [author_parts(a) for a in record.authors]
+    authors = [p for p in (author_parts(a) for a in record.authors) if p[0]]
+    by_letter: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for author in authors:
+        by_letter[author[0][0]].append(author)
     return _Features(
         doi=normalise_doi(record.doi),
         title=title,
         words=words,
         numbers=numbers,
         notice=bool(words) and words[0] in _NOTICES,
-        authors=[a for a in authors if a[0]],
+        authors=authors,
+        by_letter=dict(by_letter),
         year=record.year,
         journal=record.journal,
     )
@@ -330,7 +336,7 @@ def _cut_numbers(short: _Features, long: _Features) -> frozenset[str]:
 def _title_grade(a: _Features, b: _Features, rules: DedupRules) -> tuple[str, float, str]:
     if not a.title or not b.title:
         return "unknown", 0.0, "a title is missing"
-    short, long = sorted((a, b), key=lambda f: len(f.title))
+    short, long = (a, b) if len(a.title) <= len(b.title) else (b, a)
     ratio = fuzz.ratio(a.title, b.title)
     prefix = (
         len(short.title) >= rules.truncation_min * len(long.title)
@@ -351,20 +357,26 @@ def _title_grade(a: _Features, b: _Features, rules: DedupRules) -> tuple[str, fl
     return "different", ratio, f"title {ratio:.0f}"
 
 
+def _same_author(surname: str, initial: str, others: list[tuple[str, str]]) -> bool:
+    for other, other_initial in others:
+        if initial and other_initial and initial != other_initial:
+            continue
+        if surname == other or fuzz.ratio(surname, other) >= 90:
+            return True
+    return False
+
+
 def _author_grade(a: _Features, b: _Features, rules: DedupRules) -> tuple[str, float, str]:
     if not a.authors or not b.authors:
         return "unknown", 0.0, "authors missing"
-    short, long = sorted((a.authors, b.authors), key=len)
-    matched = 0
-    for surname, initial in short:
-        for other, other_initial in long:
-            if (surname == other or fuzz.ratio(surname, other) >= 90) and (
-                not initial or not other_initial or initial == other_initial
-            ):
-                matched += 1
-                break
-    share = matched / len(short)
-    text = f"authors {matched}/{len(short)}"
+    short, long = (a, b) if len(a.authors) <= len(b.authors) else (b, a)
+    # Only surnames with the same first letter are compared: typos rarely hit it.
+    matched = sum(
+        _same_author(surname, initial, long.by_letter.get(surname[0], []))
+        for surname, initial in short.authors
+    )
+    share = matched / len(short.authors)
+    text = f"authors {matched}/{len(short.authors)}"
     if share >= rules.author_overlap:
         return "agree", share, text
     return ("partial" if matched else "differ"), share, text
@@ -385,6 +397,10 @@ def _journal_grade(a: _Features, b: _Features) -> str:
 
 def _decide(a: _Features, b: _Features, rules: DedupRules) -> tuple[Decision, float, list[str]]:
     title, title_score, title_text = _title_grade(a, b, rules)
+    same_doi = bool(a.doi) and a.doi == b.doi
+    if title == "different" and not same_doi:  # most compared pairs: stop early
+        dois = ["different DOIs"] if a.doi and b.doi else []
+        return "distinct", title_score, [*dois, title_text]
     authors, author_share, author_text = _author_grade(a, b, rules)
     year, journal = _year_grade(a, b, rules), _journal_grade(a, b)
     reasons = [title_text, author_text, f"year {year}", f"journal {journal}"]
@@ -537,7 +553,8 @@ def find_duplicates(
     """
     features = [_features(r) for r in records]
     candidates = sorted(_candidates(features))
-    confirmed, uncertain = [], []
+    confirmed: list[CandidatePair] = []
+    uncertain: list[CandidatePair] = []
     for i, j in candidates:
         decision, score, reasons = _decide(features[i], features[j], rules)
         if decision != "distinct":
@@ -550,8 +567,8 @@ def find_duplicates(
         if groups.union(pair.i, pair.j):
             kept.append(pair)
         else:
-            reasons = (*pair.reasons, "would join records with different DOIs")
-            uncertain.append(replace(pair, reasons=reasons, decision="uncertain"))
+            why = (*pair.reasons, "would join records with different DOIs")
+            uncertain.append(replace(pair, reasons=why, decision="uncertain"))
     result_groups = groups.groups()
     grouped = {i: g[0] for g in result_groups for i in g}
     uncertain = [  # a pair already joined through confirmed links needs no review
@@ -571,6 +588,10 @@ def _completeness(record: Record) -> int:
         record.title, record.abstract, record.authors, record.year, record.journal,
         record.doi, record.keywords, record.source_id, record.record_type,
     ))
+
+
+def _author_list_size(record: Record) -> tuple[int, int]:
+    return len(record.authors), sum(len(a) for a in record.authors)
 
 
 def merge(records: Sequence[Record], group: Iterable[int]) -> Record:
@@ -605,7 +626,7 @@ def merge(records: Sequence[Record], group: Iterable[int]) -> Record:
     return Record(
         title=longest(r.title for r in members),
         abstract=longest(r.abstract for r in members),
-        authors=list(max((r.authors for r in members), key=lambda a: (len(a), len("".join(a))))),
+        authors=list(max(members, key=_author_list_size).authors),
         year=year,
         journal=longest(r.journal for r in members),
         doi=next((r.doi for r in members if r.doi), ""),

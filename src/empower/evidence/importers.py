@@ -62,9 +62,9 @@ class ImportCountMismatch(ImportFailed):
 
     def __init__(self, result: ImportResult):
         self.result = result
-        lost = "; ".join(
-            f"entry {p.position} (line {p.line}): {p.message}" for p in result.lost
-        ) or "no entry could be pinned down"
+        named = [f"entry {p.position} (line {p.line}): {p.message}" for p in result.lost]
+        more = f"; and {len(named) - 20} more" if len(named) > 20 else ""
+        lost = "; ".join(named[:20]) + more or "no entry could be pinned down"
         super().__init__(
             f"{result.source}: read {len(result.records)} records but the file holds "
             f"{result.expected} ({result.format}); lost: {lost}"
@@ -151,8 +151,11 @@ def decode(data: bytes | str) -> tuple[str, str]:
     head = data[:400]
     if head and head.count(0) > len(head) // 4:
         odd_nuls = head[1::2].count(0)
-        encoding = "utf-16-le" if odd_nuls > head[0::2].count(0) else "utf-16-be"
-        return data.decode(encoding), encoding
+        guess = "utf-16-le" if odd_nuls > head[0::2].count(0) else "utf-16-be"
+        try:
+            return data.decode(guess), guess
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: try the byte encodings
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding), encoding
@@ -376,10 +379,10 @@ def read_ris(
         else:
             records.append(record)
     read_lines = {entry.line for entry in entries}
-    for line in starts:
-        if line not in read_lines:
+    for start in starts:
+        if start not in read_lines:
             problems.append(ImportProblem(
-                position_of[line], line, "TY",
+                position_of[start], start, "TY",
                 "looks like a record start but is not a valid RIS tag line", lost=True,
             ))
     return _finish(records, len(starts), problems, source, "ris", encoding, allow_partial)
@@ -468,7 +471,7 @@ def read_bibtex(
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         position = position_of.get(line, 0)
-        entry = block
+        entry: Any = block
         if isinstance(block, model.ParsingFailedBlock):
             message = _bib_error(block.error)
             entry = block.ignore_error_block
