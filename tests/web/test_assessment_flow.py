@@ -215,3 +215,17 @@ def test_participant_page_draws_the_axis_chart(login, org_a, make_participant):
     page = client.get(reverse("participant_detail", args=[participant.code])).content.decode()
     assert "<svg" in page
     assert "66.7" in page
+
+
+def test_services_are_shown_in_words_not_codes(login, org_a, make_participant):
+    participant = make_participant(org_a)
+    client = login(org_a, "interviewer")
+    url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
+    response = client.post(url, _interview_post())
+    page = client.get(response["Location"]).content.decode()
+    assert "vocational_training" not in page
+    from empower.instruments import get_instrument
+
+    block = get_instrument("empowerment-interview", "2.0").services
+    label = next(o.label["en"] for o in block.service_types if o.value == "vocational_training")
+    assert label in page

@@ -188,6 +188,32 @@ def _answer_rows(assessment: Assessment, language: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _service_rows(
+    assessment: Assessment, language: str, axis_labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Services as the participant's language names them, not as stored codes."""
+    block = assessment.instrument.services
+    if block is None:
+        return []
+
+    def label(options: Any, value: Any) -> str:
+        for option in options:
+            if option.value == value:
+                return text_in(option.label, language)[0]
+        return str(value)
+
+    return [
+        {
+            "service_type": label(block.service_types, s.get("service_type")),
+            "provider_type": label(block.provider_types, s.get("provider_type")),
+            "respected_wishes": s.get("respected_wishes"),
+            "conditions": [label(block.conditions, c) for c in s.get("conditions", [])],
+            "effects": {axis_labels.get(a, a): e for a, e in s.get("effects", {}).items()},
+        }
+        for s in assessment.services
+    ]
+
+
 @role_required(*CAN_READ_PEOPLE)
 def assessment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     participant = get_participant(request, code)
@@ -212,7 +238,7 @@ def assessment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 for s in assessment.scores.all()
             ],
             "answers": _answer_rows(assessment, language),
-            "services": assessment.services,
+            "services": _service_rows(assessment, language, axis_labels),
         },
     )
 

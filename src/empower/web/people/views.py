@@ -111,7 +111,10 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "axes": [axis_labels[a] for a in axes],
             "chart": chart,
-            "instruments": sorted(library().values(), key=lambda i: i.key),
+            "instruments": [
+                {"id": i.id, "version": i.version, "title_text": text_in(i.title, language)[0]}
+                for i in sorted(library().values(), key=lambda i: i.key)
+            ],
             "has_interview_consent": participant.consent_for("interview") is not None,
             "referrals": participant.referrals.all(),
             "drafts": participant.drafts.all(),
