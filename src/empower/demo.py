@@ -11,6 +11,16 @@ mostly strong in either direction, legal processes mostly disempowering, work an
 support mostly empowering. No narrative text is generated: a demo must not put invented words
 in a survivor's mouth.
 
+Follow-ups come from a known model, so that the metrics can be checked against what was put
+in. Each participant has a latent level per axis (standard normal at baseline). A share
+``IMPROVER_SHARE`` truly improves by ``TRUE_IMPROVEMENT`` latent SDs, spread evenly over their
+follow-ups; a share ``DETERIORATOR_SHARE`` truly declines by ``TRUE_DECLINE``; the rest stay
+where they were. Each participant has 2–4 follow-ups, 6–18 months after the baseline. Likert
+answers follow a one-factor model per subscale with standardised loading ``LOADING`` on the
+latent level, cut into five categories at fixed thresholds; ladder ratings are the latent level
+on a 1–10 line with noise. One in three participants first seen with the scales is seen last
+with the four-axis interview, as organisations switch versions.
+
 Pure Python: no Django here, so the generator can be used and tested on its own.
 """
 
@@ -25,11 +35,27 @@ from empower.instruments import Instrument, get_instrument
 from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY
 
 PILOT_SIZE = 76
+#: The known model behind the follow-ups (see the module docstring).
+LOADING = 0.8
+IMPROVER_SHARE = 0.45
+DETERIORATOR_SHARE = 0.10
+TRUE_IMPROVEMENT = 1.5
+TRUE_DECLINE = -1.0
+#: Cut points on the standard-normal item scale between the five Likert categories.
+LIKERT_THRESHOLDS = (-1.5, -0.5, 0.5, 1.5)
 PILOT_AGE_SUM = 1963  # 1963 / 76 = 25.828… → the published mean of 25.83
 REGIONS = (
     "Ayeyarwady", "Bago", "Kayin", "Magway", "Mandalay", "Mon", "Sagaing", "Shan",
     "Tanintharyi", "Yangon",
 )
+
+
+@dataclass
+class DemoAssessment:
+    instrument_key: str
+    conducted_on: date
+    answers: dict[str, Any] = field(default_factory=dict)
+    services: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -40,16 +66,33 @@ class DemoParticipant:
     exploitation_types: list[str]
     destination: str | None
     status: str
-    instrument_key: str
-    conducted_on: date
     consent_scopes: list[str]
     consent_with_guardian: bool
-    answers: dict[str, Any] = field(default_factory=dict)
-    services: list[dict[str, Any]] = field(default_factory=list)
+    #: baseline first, then the follow-ups in date order
+    assessments: list[DemoAssessment] = field(default_factory=list)
+    #: the known truth: "improver", "deteriorator" or "stable", and the latent change per axis
+    trajectory: str = "stable"
+    true_change: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> DemoAssessment:
+        return self.assessments[0]
+
+    @property
+    def instrument_key(self) -> str:
+        return self.baseline.instrument_key
+
+    @property
+    def conducted_on(self) -> date:
+        return self.baseline.conducted_on
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.baseline.answers
 
     @property
     def year_of_birth(self) -> int:
-        # Interview dates are chosen so the whole year of age is exact in year arithmetic.
+        # Baseline dates are chosen so the whole year of age is exact in year arithmetic.
         return self.conducted_on.year - self.age
 
 
@@ -150,17 +193,24 @@ def _services(rng: random.Random, instrument: Instrument) -> list[dict[str, Any]
     return services
 
 
-def _ladder(rng: random.Random, instrument: Instrument, level: float) -> dict[str, Any]:
+def _ladder(rng: random.Random, instrument: Instrument, levels: dict[str, float]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for axis in instrument.axis_ids():
-        answers[f"rating__{axis}"] = max(1, min(10, round(5.5 + 2 * level + rng.gauss(0, 1.2))))
+        rating = round(5.5 + 1.5 * levels[axis] + rng.gauss(0, 0.75))
+        answers[f"rating__{axis}"] = max(1, min(10, rating))
     return answers
 
 
-def _likert(rng: random.Random, instrument: Instrument, level: float) -> dict[str, Any]:
+def likert_item(rng: random.Random, level: float, loading: float = LOADING) -> int:
+    """One keyed Likert answer (1–5) from the one-factor model: y* = λ·θ + ε with
+    Var(ε) = 1 − λ², cut at ``LIKERT_THRESHOLDS``."""
+    latent = loading * level + rng.gauss(0, (1 - loading**2) ** 0.5)
+    return 1 + sum(latent > cut for cut in LIKERT_THRESHOLDS)
+
+
+def _likert(rng: random.Random, instrument: Instrument, levels: dict[str, float]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for subscale in instrument.subscales:
-        axis_level = level + rng.gauss(0, 0.5)
         for item_id in subscale.items:
             item = instrument.item(item_id)
             scale = instrument.scales[item.scale or ""]
@@ -170,15 +220,38 @@ def _likert(rng: random.Random, instrument: Instrument, level: float) -> dict[st
             if roll < 0.04:
                 answers[item_id] = PREFER_NOT_TO_SAY
                 continue
-            middle = (scale.minimum + scale.maximum) / 2
-            keyed = round(middle + 0.9 * axis_level + rng.gauss(0, 0.7))
-            keyed = max(scale.minimum, min(scale.maximum, keyed))
+            keyed = likert_item(rng, levels[subscale.axis])
             # A reverse-keyed item is answered in the opposite direction.
             answers[item_id] = scale.minimum + scale.maximum - keyed if item.reverse else keyed
     return answers
 
 
-def pilot_cohort(seed: int = 2018, first_day: date = date(2025, 3, 3)) -> list[DemoParticipant]:
+def _assessment(
+    rng: random.Random, instrument: Instrument, day: date, levels: dict[str, float]
+) -> DemoAssessment:
+    if instrument.kind == "four_axis_interview":
+        answers = {**_ladder(rng, instrument, levels), **_effects(rng, instrument)}
+        return DemoAssessment(instrument.key, day, answers, _services(rng, instrument))
+    return DemoAssessment(instrument.key, day, _likert(rng, instrument, levels))
+
+
+def _trajectory(rng: random.Random) -> tuple[str, float]:
+    roll = rng.random()
+    if roll < IMPROVER_SHARE:
+        return "improver", TRUE_IMPROVEMENT
+    if roll < IMPROVER_SHARE + DETERIORATOR_SHARE:
+        return "deteriorator", TRUE_DECLINE
+    return "stable", 0.0
+
+
+def _follow_up_days(rng: random.Random, baseline: date) -> list[date]:
+    """2–4 follow-ups, the last 6–18 months after the baseline, evenly spaced."""
+    count = rng.randint(2, 4)
+    span = rng.randint(183, 548)
+    return [baseline + timedelta(days=round(span * (k + 1) / count)) for k in range(count)]
+
+
+def pilot_cohort(seed: int = 2018, first_day: date = date(2024, 10, 1)) -> list[DemoParticipant]:
     """The synthetic pilot-shaped cohort. The same seed always gives the same cohort."""
     rng = random.Random(seed)
     scales = get_instrument("empowerment-scales", "1.0")
@@ -203,20 +276,26 @@ def pilot_cohort(seed: int = 2018, first_day: date = date(2025, 3, 3)) -> list[D
     cohort = []
     for i in range(PILOT_SIZE):
         day = first_day + timedelta(days=rng.randrange(0, 150))
-        level = rng.gauss(0, 0.8)
         instrument = scales if instruments[i] == scales.key else interview
-        if instrument is interview:
-            answers = {**_ladder(rng, interview, level), **_effects(rng, interview)}
-            services = _services(rng, interview)
-        else:
-            answers, services = _likert(rng, scales, level), []
+        levels = {axis: rng.gauss(0, 1) for axis in interview.axis_ids()}
+        kind, total = _trajectory(rng)
+        assessments = [_assessment(rng, instrument, day, levels)]
+        follow_ups = _follow_up_days(rng, day)
+        switch = instrument is scales and rng.random() < 1 / 3
+        for k, when in enumerate(follow_ups, 1):
+            share = k / len(follow_ups)
+            now = {axis: level + total * share for axis, level in levels.items()}
+            last = k == len(follow_ups)
+            used = interview if (switch and last) else instrument
+            assessments.append(_assessment(rng, used, when, now))
         scopes = ["interview", "own_reporting"]
         scopes += [s for s, p in (("sharing", 0.7), ("research", 0.6)) if rng.random() < p]
         cohort.append(DemoParticipant(
             gender=genders[i], age=ages[i], region=regions[i],
             exploitation_types=_exploitation(rng, genders[i], destinations[i]),
-            destination=destinations[i], status=statuses[i], instrument_key=instrument.key,
-            conducted_on=day, consent_scopes=scopes, consent_with_guardian=ages[i] < 18,
-            answers=answers, services=services,
+            destination=destinations[i], status=statuses[i],
+            consent_scopes=scopes, consent_with_guardian=ages[i] < 18,
+            assessments=assessments, trajectory=kind,
+            true_change={axis: total for axis in levels},
         ))
     return cohort

@@ -54,7 +54,19 @@ def test_demo_report_axis_scores_by_instrument_version(demo):
         by_version.setdefault(f"{row['instrument_id']}@{row['instrument_version']}", set()).add(
             row["n"] + row["n_missing"]
         )
-    assert by_version == {"empowerment-scales@1.0": {46}, "empowerment-interview@2.0": {30}}
+    # Everyone seen with a version counts once, at their latest assessment with it: the 46
+    # first seen with the scales, and the 30 first seen with the interview plus those of the
+    # 46 whose last follow-up used the interview.
+    from empower.demo import pilot_cohort
+
+    switched = sum(
+        1 for p in pilot_cohort()
+        if p.instrument_key == "empowerment-scales@1.0"
+        and p.assessments[-1].instrument_key == "empowerment-interview@2.0"
+    )
+    assert 0 < switched < 46
+    assert by_version == {"empowerment-scales@1.0": {46},
+                          "empowerment-interview@2.0": {30 + switched}}
 
 
 def test_demo_factor_map_follows_the_pilot_findings(demo):

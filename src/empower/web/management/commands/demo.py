@@ -103,12 +103,13 @@ class Command(BaseCommand):
                 consent=consent, purpose=purpose, agreed=purpose in person.consent_scopes,
                 wording=purpose_text(purpose, "my"),
             )
-        record_assessment(
-            participant=participant,
-            instrument=instruments[person.instrument_key],
-            conducted_on=person.conducted_on,
-            language="my",
-            interviewer=interviewer,
-            answers=person.answers,
-            services=person.services,
-        )
+        for assessment in person.assessments:
+            record_assessment(
+                participant=participant,
+                instrument=instruments[assessment.instrument_key],
+                conducted_on=assessment.conducted_on,
+                language="my",
+                interviewer=interviewer,
+                answers=assessment.answers,
+                services=assessment.services,
+            )
