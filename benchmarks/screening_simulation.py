@@ -52,6 +52,13 @@ def load(path: Path) -> tuple[list[dict[str, object]], list[bool]]:
     return records, truth
 
 
+def percent(row) -> str:
+    """``mean ± SD`` in %, or the mean alone after a single run."""
+    if np.isnan(row["sd"]):
+        return f"{100 * row['mean']:.1f}"
+    return f"{100 * row['mean']:.1f} ± {100 * row['sd']:.1f}"
+
+
 def plot(name: str, model_curves: np.ndarray, random_curves: np.ndarray, out: Path) -> Path:
     n = model_curves.shape[1]
     x = np.arange(1, n + 1) / n * 100
@@ -105,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    console = Console()
+    console = Console(width=120)
     table = Table(title=f"Prioritised screening — {args.model}, {args.runs} runs per review")
     for column in (
         "review",
@@ -137,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(result.n_records) if label != "random" else "",
                 str(result.n_relevant) if label != "random" else "",
                 label,
-                f"{100 * s.loc['wss_at_95', 'mean']:.1f} ± {100 * s.loc['wss_at_95', 'sd']:.1f}",
-                f"{100 * s.loc['rrf_at_10', 'mean']:.1f} ± {100 * s.loc['rrf_at_10', 'sd']:.1f}",
+                percent(s.loc["wss_at_95"]),
+                percent(s.loc["rrf_at_10"]),
                 f"{seconds:.2f}" if seconds is not None else "",
             )
         picture = plot(

@@ -1,6 +1,6 @@
 """Prioritised screening: rank unscreened records by a model trained on the decisions so far.
 
-The model is TF-IDF features (title, abstract and keywords; unigrams and bigrams, sublinear term
+The model is TF-IDF features (title, abstract and keywords; single words, sublinear term
 frequency) with a linear classifier. TF-IDF is fitted once on every record's text — it uses no
 decisions, only the words — and the classifier is retrained as decisions come in, the set-up
 of ASReview (van de Schoot et al., 2021).
@@ -38,11 +38,11 @@ Model = Literal["tfidf_logreg", "tfidf_svm", "tfidf_nb"]
 MODELS: tuple[str, ...] = ("tfidf_logreg", "tfidf_svm", "tfidf_nb")
 Query = Literal["max", "uncertainty"]
 
-# Chosen on the three labelled reviews in benchmarks/screening_simulation.py; see
-# docs/evidence-screening.md for the comparison.
+# Chosen on the three labelled reviews in benchmarks/screening_simulation.py: bigrams and other
+# classifiers did no better on WSS@95 and worse on RRF@10 (docs/evidence-screening.md).
 TFIDF_OPTIONS: dict[str, Any] = {
     "sublinear_tf": True,
-    "ngram_range": (1, 2),
+    "ngram_range": (1, 1),
     "min_df": 2,
     "max_df": 0.95,
     "stop_words": "english",
@@ -121,8 +121,8 @@ class Prioritiser:
     Parameters
     ----------
     model : {"tfidf_logreg", "tfidf_svm", "tfidf_nb"}
-        TF-IDF features with logistic regression (the default; best in our simulations), a
-        linear SVM, or multinomial naive Bayes. Classes are balanced by weight.
+        TF-IDF features with logistic regression (the default), a linear SVM (as good in our
+        simulations) or multinomial naive Bayes. Classes are balanced by weight.
     question : str, optional
         The review's question or criteria text, for ordering before the decisions can train
         a model.
