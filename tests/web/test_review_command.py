@@ -76,3 +76,16 @@ def test_prisma_of_an_unknown_review_is_an_argument_error(db, tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("review", "prisma", "--project", "999", "--output", str(tmp_path / "x"))
     assert error.value.returncode == 2
+
+
+def test_a_csv_with_unusual_columns_imports_with_a_mapping(tmp_path):
+    path = tmp_path / "library.csv"
+    path.write_text("Heading;Writers;When\nSurvivor networks;Rahman, A.;2020\n"
+                    "Courtyard meetings;Begum, S.;2019\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no title column"):
+        call_command("review", "import", str(path), "--source", "Library")
+    out = StringIO()
+    call_command("review", "import", str(path), "--source", "Library",
+                 "--map", "Heading=title", "--map", "Writers=authors", "--map", "When=year",
+                 stdout=out)
+    assert "Library: 2 records" in out.getvalue()

@@ -216,3 +216,22 @@ def test_viewers_see_the_review_but_cannot_screen(login, org_a, make_member):
     client.force_login(make_member(org_a, "viewer", username="board"))
     assert client.get(reverse("review_detail", args=[project.pk])).status_code == 200
     assert client.get(reverse("review_screen", args=[project.pk])).status_code == 403
+
+
+def test_csv_import_with_a_column_mapping(login, org_a):
+    client = login(org_a, "analyst")
+    project = _project(client)
+    response = client.post(reverse("review_import", args=[project.pk]), {
+        "search": Search.objects.get(project=project).pk,
+        "file": SimpleUploadedFile("export.csv", b"Heading,When\nSurvivor networks,2020\n"),
+        "file_format": "csv", "columns": "Heading = title\nWhen = year",
+    })
+    assert response.status_code == 302
+    record = Record.objects.get()
+    assert (record.title, record.year) == ("Survivor networks", 2020)
+    bad = client.post(reverse("review_import", args=[project.pk]), {
+        "search": Search.objects.get(project=project).pk,
+        "file": SimpleUploadedFile("export.csv", b"Heading\nX\n"),
+        "columns": "just words",
+    })
+    assert "Line 1" in bad.content.decode()

@@ -57,6 +57,13 @@ class ImportForm(forms.Form):
     search = forms.ModelChoiceField(queryset=Search.objects.none(), label=_("From which search"))
     file = forms.FileField(label=_("Export file (RIS, BibTeX or CSV)"))
     file_format = forms.ChoiceField(choices=FORMATS, required=False, label=_("Format"))
+    columns = forms.CharField(
+        label=_("Columns of a CSV file (only if not recognised)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: the column's name = title, abstract, authors, year, "
+                    "journal, doi, keywords or source_id. Scopus and Publish or Perish exports "
+                    "are recognised without this."),
+    )
 
     MAX_BYTES = 50 * 1024 * 1024
 
@@ -64,8 +71,26 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["search"].queryset = project.searches.all()  # type: ignore[attr-defined]
 
+    def clean_columns(self) -> dict[str, str] | None:
+        return parse_column_mapping(self.cleaned_data.get("columns", ""))
+
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 50 MB. Split the export."))
         return upload
+
+
+def parse_column_mapping(text: str) -> dict[str, str] | None:
+    """``"Article Title = title"`` lines → ``{"Article Title": "title"}`` (None when empty)."""
+    mapping = {}
+    for n, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        column, sep, field = line.rpartition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise forms.ValidationError(
+                _("Line %(n)d: write the column's name, then =, then the field.") % {"n": n}
+            )
+        mapping[column.strip()] = field.strip().lower()
+    return mapping or None

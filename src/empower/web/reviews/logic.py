@@ -205,7 +205,8 @@ READERS = {"ris": "read_ris", "bibtex": "read_bibtex", "csv": "read_csv"}
 
 
 def import_export(
-    project: Project, search: Any, data: bytes, filename: str, file_format: str, user: Any
+    project: Project, search: Any, data: bytes, filename: str, file_format: str, user: Any,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[Any, int, int]:
     """Read one export file into the project, all or nothing, then look for duplicates.
 
@@ -217,7 +218,8 @@ def import_export(
 
     chosen = file_format or importers.sniff_format(importers.decode(data)[0], filename)
     reader = getattr(importers, READERS[chosen])
-    result = reader(data, search.database)
+    options = {"mapping": mapping} if chosen == "csv" and mapping else {}
+    result = reader(data, search.database, **options)
     with transaction.atomic():
         batch = project.imports.create(
             search=search, filename=filename[:300], file_format=chosen,

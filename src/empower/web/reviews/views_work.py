@@ -32,7 +32,7 @@ def import_records(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result, removed, queued = logic.import_export(
                 project, form.cleaned_data["search"], upload.read(), upload.name,
-                form.cleaned_data["file_format"], request.user,
+                form.cleaned_data["file_format"], request.user, form.cleaned_data["columns"],
             )
         except (ImportFailed, KeyError, ValueError) as error:
             form.add_error("file", _("Nothing was imported. %(problem)s") % {"problem": error})

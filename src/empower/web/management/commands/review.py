@@ -35,6 +35,9 @@ class Command(BaseCommand):
         imp.add_argument("files", nargs="+")
         imp.add_argument("--source", help="Name of the database (default: the file name).")
         imp.add_argument("--format", choices=["ris", "bibtex", "csv"])
+        imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                         help="For a CSV whose columns are not recognised, e.g. "
+                              "--map 'Article Title=title' (repeat for each column).")
         imp.add_argument("--project", type=int, help="Import into this review.")
         imp.add_argument("--search", type=int, help="The review's search the file comes from.")
         dd = sub.add_parser("dedup", help="Find duplicates across export files.")
@@ -60,8 +63,12 @@ class Command(BaseCommand):
 
     # ---------------------------------------------------------------- import
 
-    def _read(self, path: str, source: str | None, file_format: str | None) -> Any:
-        return importers.read_file(path, source or Path(path).stem, file_format)
+    def _read(
+        self, path: str, source: str | None, file_format: str | None,
+        mapping: dict[str, str] | None = None,
+    ) -> Any:
+        options = {"mapping": mapping} if mapping else {}
+        return importers.read_file(path, source or Path(path).stem, file_format, **options)
 
     def _import(self, options: dict[str, Any]) -> None:
         if options["project"]:
@@ -71,8 +78,9 @@ class Command(BaseCommand):
         results = []
         with Progress(console=self.console, transient=True) as progress:
             task = progress.add_task("Reading", total=len(options["files"]))
+            mapping = _mapping(options["map"])
             for path in options["files"]:
-                result = self._read(path, options["source"], options["format"])
+                result = self._read(path, options["source"], options["format"], mapping)
                 results.append(result)
                 table.add_row(path, result.source, result.format, result.encoding,
                               str(len(result.records)), str(len(result.problems)))
@@ -96,7 +104,7 @@ class Command(BaseCommand):
         for path in options["files"]:
             result, removed, queued = import_export(
                 project, search, Path(path).read_bytes(), Path(path).name,
-                options["format"] or "", None,
+                options["format"] or "", None, _mapping(options["map"]),
             )
             self.console.print(f"{result.summary()}; {removed} duplicates removed, "
                                f"{queued} pairs for a person to decide")
@@ -196,3 +204,13 @@ def _dedup_csv(records: list[Any], result: Any) -> str:
             writer.writerow(["uncertain", n, r.source, r.source_id, r.year, r.title,
                              "; ".join(pair.reasons)])
     return buffer.getvalue()
+
+
+def _mapping(pairs: list[str]) -> dict[str, str] | None:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.rpartition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise CommandError(f"--map {pair!r}: write COLUMN=FIELD.", returncode=2)
+        mapping[column.strip()] = field.strip().lower()
+    return mapping or None
