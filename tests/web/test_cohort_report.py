@@ -190,3 +190,18 @@ def test_organisation_threshold_is_used_for_viewers(demo, client, make_member):
     shared = client.get(reverse("cohort_report")).context["report"]
     assert _counts(shared, "destination")["China"] == (None, None)  # 24 < 30
     assert _counts(shared, "status")["returned"] == (65, 85.53)
+
+
+def test_withdrawal_also_removes_the_person_from_exports(demo, tmp_path):
+    from empower.web.people.models import Participant
+    from empower.web.people.services import withdraw
+
+    out = tmp_path / "export.json"
+    call_command("report", "--format", "json", "--output", str(out), "--audience", "internal",
+                 stderr=StringIO())
+    assert json.loads(out.read_text())["sample"]["n"] == 76
+    person = Participant.objects.filter(organisation=demo).first()
+    withdraw(person, list(person.consents.get().decisions.all()))
+    call_command("report", "--format", "json", "--output", str(out), "--audience", "internal",
+                 stderr=StringIO())
+    assert json.loads(out.read_text())["sample"]["n"] == 75
