@@ -24,6 +24,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: Columns of :func:`axis_summary` and :func:`factor_axis_map`, in order.
+AXIS_SUMMARY_COLUMNS = (
+    "instrument_id", "instrument_version", "axis",
+    "n", "n_missing", "mean", "sd", "median", "minimum", "maximum",
+)
+FACTOR_MAP_COLUMNS = (
+    "factor", "axis", "n", "n_not_applicable", "n_unanswered",
+    "mean_effect", "share_empowering", "share_disempowering", "share_no_effect",
+)
+
 #: Single-choice columns of the participant frame that get a breakdown, in report order.
 SINGLE_CHOICE_BREAKDOWNS = ("gender", "status", "destination", "region")
 #: Multi-select column: each participant may count under several categories.
@@ -303,8 +313,7 @@ def axis_summary(scores: pd.DataFrame, axis_order: Sequence[str] | None = None) 
         {**dict(zip(keys, key, strict=True)), **_describe(group["score"])}
         for key, group in frame.groupby(keys, sort=False, dropna=False)
     ]
-    columns = [*keys, "n", "n_missing", "mean", "sd", "median", "minimum", "maximum"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=list(AXIS_SUMMARY_COLUMNS))
     rank = table["axis"].map({axis: i for i, axis in enumerate(axes)})
     order = table.assign(_rank=rank).sort_values(
         ["instrument_id", "instrument_version", "_rank"], kind="stable"
@@ -402,16 +411,5 @@ def factor_axis_map(
         for factor in _ordered(frame["factor"], factor_order)
         for axis in _ordered(frame["axis"], axis_order)
     ]
-    columns = [
-        "factor",
-        "axis",
-        "n",
-        "n_not_applicable",
-        "n_unanswered",
-        "mean_effect",
-        "share_empowering",
-        "share_disempowering",
-        "share_no_effect",
-    ]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=list(FACTOR_MAP_COLUMNS))
     return table.astype({"n": int, "n_not_applicable": int, "n_unanswered": int})

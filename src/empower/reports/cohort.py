@@ -23,7 +23,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from empower.metrics.cohort import BREAKDOWN_KEYS, SampleProfile
+from empower.metrics.cohort import (
+    AXIS_SUMMARY_COLUMNS,
+    BREAKDOWN_KEYS,
+    FACTOR_MAP_COLUMNS,
+    SampleProfile,
+)
 from empower.reports import charts
 
 #: How the category ``None`` (no answer recorded) is shown.
@@ -37,29 +42,8 @@ BREAKDOWN_TITLES = {
     "region": "Region of origin",
 }
 MULTI_SELECT = ("exploitation_types",)
-AXIS_COLUMNS = (
-    "instrument_id",
-    "instrument_version",
-    "axis",
-    "n",
-    "n_missing",
-    "mean",
-    "sd",
-    "median",
-    "minimum",
-    "maximum",
-)
-FACTOR_COLUMNS = (
-    "factor",
-    "axis",
-    "n",
-    "n_not_applicable",
-    "n_unanswered",
-    "mean_effect",
-    "share_empowering",
-    "share_disempowering",
-    "share_no_effect",
-)
+AXIS_COLUMNS = AXIS_SUMMARY_COLUMNS
+FACTOR_COLUMNS = FACTOR_MAP_COLUMNS
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
