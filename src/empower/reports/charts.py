@@ -443,3 +443,55 @@ def axis_scores_svg(
         ax.set_ylabel("mean score (0\u2013100)")
         fig.legend(handles=legend, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
         return _to_svg(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# change over time
+
+CHANGE_COLOURS = {"reliably_improved": "#1b7837", "no_reliable_change": "#bdbdbd",
+                  "reliably_deteriorated": "#b2182b"}
+CHANGE_LABELS = {"reliably_improved": "Reliably improved",
+                 "no_reliable_change": "No reliable change",
+                 "reliably_deteriorated": "Reliably deteriorated"}
+
+
+def change_shares_svg(
+    rows: Sequence[Mapping[str, object]], title: str, axis_labels: Mapping[str, str] | None = None
+) -> str:
+    """One horizontal bar per axis split into the shares reliably improved, unchanged and
+    reliably deteriorated (each row as from ``empower.metrics.change.cohort_change_summary``).
+
+    Rows whose shares were withheld (small groups) are left out rather than drawn as zero.
+
+    Examples
+    --------
+    >>> svg = change_shares_svg([{"axis": "healing", "reliably_improved_share": 0.5,
+    ...     "no_reliable_change_share": 0.4, "reliably_deteriorated_share": 0.1}], "Change")
+    >>> ">50 %<" in svg
+    True
+    """
+    shown = [r for r in rows if all(r.get(f"{k}_share") is not None for k in CHANGE_COLOURS)]
+    with _chart_style():
+        fig = Figure(figsize=(WIDTH_INCHES, 1.4 + 0.5 * max(len(shown), 1)))
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        if not shown:
+            _no_data(ax, "Too few people with follow-ups to show")
+            return _to_svg(fig, title)
+        positions = np.arange(len(shown))
+        left = np.zeros(len(shown))
+        for key, colour in CHANGE_COLOURS.items():
+            shares = np.array([float(r[f"{key}_share"]) for r in shown])  # type: ignore[arg-type]
+            bars = ax.barh(positions, shares, left=left, color=colour, height=0.6,
+                           label=CHANGE_LABELS[key])
+            ax.bar_label(bars, labels=[f"{round(100 * s)} %" if s >= 0.08 else "" for s in shares],
+                         label_type="center", color="white" if key != "no_reliable_change"
+                         else "#222222", fontsize=8)
+            left += shares
+        ax.set_yticks(positions, [_wrap(_label(r["axis"], axis_labels), 24) for r in shown])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "25 %", "50 %", "75 %", "100 %"])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False,
+                  fontsize=8)
+        return _to_svg(fig, title)

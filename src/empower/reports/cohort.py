@@ -311,6 +311,11 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
             "breakdowns": _breakdown_charts(report["sample"]),
             "axis_scores": _axis_chart(report["axis_scores"]),
             "heatmap": _heatmap(report["factor_axis_map"]),
+            "change": charts.change_shares_svg(
+                report["change"]["axes"], "Change since the first assessment, by axis",
+                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
+                 for r in report["change"]["axes"]},
+            ) if report.get("change", {}).get("axes") else "",
         },
     }
     return _ENV.get_template("cohort_report.html.j2").render(context)

@@ -26,6 +26,7 @@ from empower.web.people.models import (
     Status,
 )
 
+from .change import cohort_change
 from .models import Assessment
 
 
@@ -161,7 +162,12 @@ def cohort_report(
         sample_profile(people), axis_summary(scores, axis_order=axis_order), factor_map,
         labels, meta,
     )
-    return protect_cohort_report(
+    protected = protect_cohort_report(
         report, audience, organisation.small_cell_threshold,
         ages=[age for age in people["age"] if age is not None and age == age],
     )
+    change = cohort_change(organisation, audience)
+    for row in change["axes"]:
+        row["axis_label"] = labels["axes"].get(row["axis"], row["axis"])
+    protected["change"] = change
+    return protected

@@ -1,0 +1,136 @@
+"""Change over time for a cohort: who reliably improved, on which axis, and how soon.
+
+The database work is here; every number comes from ``empower.metrics.change`` and
+``empower.metrics.reliability``. Only participants whose consent to the organisation's own
+reporting is in force are counted (the same rule as the rest of the cohort report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from empower.instruments import Instrument, library
+from empower.instruments.model import PREFER_NOT_TO_SAY
+from empower.metrics.change import (
+    classify_change,
+    cohort_change_summary,
+    protect_change_summary,
+    time_to_improvement,
+)
+from empower.metrics.privacy import Audience
+from empower.metrics.reliability import cronbach_alpha, reverse_key
+from empower.web.accounts.models import Organisation
+
+from .models import Assessment
+
+#: A single 1–10 self-rating has no internal-consistency reliability. Until an organisation
+#: has measured its test–retest reliability, this value is assumed, and the report says so.
+LADDER_RELIABILITY = 0.80
+#: Fewer complete answer sets than this and an alpha is too unstable to rely on.
+MIN_FOR_ALPHA = 20
+
+
+def _assessments(organisation: Organisation) -> list[Assessment]:
+    from .cohort import reportable_participants
+
+    return list(
+        Assessment.objects.filter(participant__in=reportable_participants(organisation))
+        .prefetch_related("scores")
+    )
+
+
+def score_frame(assessments: list[Assessment]) -> pd.DataFrame:
+    rows = [
+        {"participant": a.participant_id, "date": pd.Timestamp(a.conducted_on),
+         "instrument_id": s.instrument_id, "instrument_version": s.instrument_version,
+         "axis": s.axis, "score": s.score}
+        for a in assessments for s in a.scores.all()
+    ]
+    return pd.DataFrame(rows, columns=["participant", "date", "instrument_id",
+                                       "instrument_version", "axis", "score"])
+
+
+def _subscale_alpha(instrument: Instrument, assessments: list[Assessment],
+                    axis: str) -> float | None:
+    items = [i for s in instrument.subscales if s.axis == axis for i in s.items]
+    answers = pd.DataFrame(
+        [{i: a.answers.get(i) for i in items} for a in assessments
+         if a.instrument_key == instrument.key],
+        columns=items,
+    ).replace({PREFER_NOT_TO_SAY: None}).apply(pd.to_numeric, errors="coerce")
+    if len(answers.dropna()) < MIN_FOR_ALPHA:
+        return None
+    reverse = [i for i in items if instrument.item(i).reverse]
+    scale = instrument.scales[instrument.item(items[0]).scale or ""]
+    keyed = reverse_key(answers, reverse, scale.minimum, scale.maximum)
+    return float(cronbach_alpha(keyed, nan_policy="pairwise").alpha)
+
+
+def reliabilities(assessments: list[Assessment]) -> tuple[dict[tuple, float], list[str]]:
+    """Reliability per (instrument, version, axis), and plain-language notes on where each
+    comes from."""
+    found: dict[tuple, float] = {}
+    notes = []
+    for instrument in library().values():
+        for axis in instrument.axis_ids():
+            key = (instrument.id, instrument.version, axis)
+            if instrument.scoring.method == "ladder":
+                found[key] = LADDER_RELIABILITY
+                continue
+            alpha = _subscale_alpha(instrument, assessments, axis)
+            if alpha is not None and 0 < alpha < 1:
+                found[key] = alpha
+        if instrument.scoring.method == "ladder":
+            notes.append(
+                f"{instrument.key}: one self-rating per axis, so its reliability cannot be "
+                f"computed from one interview; {LADDER_RELIABILITY} is assumed."
+            )
+        else:
+            notes.append(
+                f"{instrument.key}: reliability is Cronbach's alpha of each axis's items, "
+                "from this organisation's own answers."
+            )
+    return found, notes
+
+
+def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL) -> dict[str, Any]:
+    """The change section of the cohort report, as plain data."""
+    assessments = _assessments(organisation)
+    scores = score_frame(assessments)
+    reliability, notes = reliabilities(assessments)
+    if scores.empty:
+        return {"axes": [], "notes": notes}
+    known = scores[[
+        (i, v, a) in reliability
+        for i, v, a in zip(scores["instrument_id"], scores["instrument_version"], scores["axis"],
+                           strict=True)
+    ]]
+    parts, times = [], {}
+    for axis in known["axis"].unique():
+        # One axis that cannot be analysed (every baseline the same, say) must not take the
+        # others down with it: it is left out with the reason.
+        scores_on_axis = known[known["axis"] == axis]
+        try:
+            parts.append(classify_change(scores_on_axis, reliability))
+            times[axis] = time_to_improvement(scores_on_axis, reliability, axis=axis)
+        except ValueError:
+            notes.append(
+                f"{axis}: not analysed — the first scores do not vary enough, or too few "
+                "people have them, to tell a reliable change from measurement error."
+            )
+    if not parts:
+        return {"axes": [], "notes": notes}
+    classified = pd.concat(parts, ignore_index=True)
+    summary = cohort_change_summary(classified, times=times)
+    summary = protect_change_summary(summary, audience, organisation.small_cell_threshold)
+    crossed = classified["comparison_note"].fillna("").str.contains("across versions")
+    across = classified.loc[crossed, "participant"].nunique()
+    if across:
+        notes.append(
+            f"{across} participants were assessed with two instrument versions; their change "
+            "is measured only on the axes both versions share."
+        )
+    rows = summary.astype(object).where(summary.notna(), None).to_dict("records")
+    return {"axes": rows, "notes": notes}
