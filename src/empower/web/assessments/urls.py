@@ -12,4 +12,8 @@ urlpatterns = [
         views.assessment_detail, name="assessment_detail",
     ),
     path("reports/cohort/", views.cohort_report_view, name="cohort_report"),
+    path(
+        "instruments/<slug:instrument_id>/<str:version>/quality/",
+        views.instrument_quality_view, name="instrument_quality",
+    ),
 ]

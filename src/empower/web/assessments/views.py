@@ -29,6 +29,7 @@ from empower.web.people.views import get_participant
 from .cohort import cohort_report
 from .forms import AnswersForm, DetailsForm, ServiceForm
 from .models import Assessment, AssessmentDraft
+from .quality import instrument_quality
 from .recording import record_assessment
 
 INTERVIEW_LANGUAGES = {"en": "English", "bn": "বাংলা", "my": "မြန်မာ"}
@@ -241,6 +242,16 @@ def assessment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "services": _service_rows(assessment, language, axis_labels),
         },
     )
+
+
+@role_required(Role.ADMIN, Role.ANALYST)
+def instrument_quality_view(request: HttpRequest, instrument_id: str, version: str) -> HttpResponse:
+    """Reliability and structure of an instrument version, in this organisation's answers."""
+    instrument = _instrument(instrument_id, version)
+    language = request.LANGUAGE_CODE  # type: ignore[attr-defined]
+    quality = instrument_quality(request.organisation, instrument, language)  # type: ignore[attr-defined]
+    return render(request, "assessments/instrument_quality.html",
+                  {"q": quality, "title": text_in(instrument.title, language)[0]})
 
 
 @role_required(*CAN_READ_REPORTS)
