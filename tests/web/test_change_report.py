@@ -76,3 +76,18 @@ def test_the_report_page_shows_the_change_section(org_a, six, login):
 
     page = login(org_a, "analyst").get(reverse("cohort_report")).content.decode()
     assert "Change over time" in page and "Reliably improved" in page
+
+
+def test_participant_chart_shows_the_reliable_change_band(org_a, six, login):
+    """The band's half-width is 1.96 · S_diff: for healing, 1.96 · 13.147 = 25.77 points
+    (see the fixture); the other axes never vary, so they get no band."""
+    from django.urls import reverse
+
+    from empower.web.assessments.change import change_bands
+
+    first = six[0].assessments.order_by("conducted_on").first()
+    bands = change_bands(org_a, first)
+    assert set(bands) == {"healing"}
+    assert bands["healing"] == pytest.approx(1.96 * 20.787 * (2 * 0.2) ** 0.5, abs=0.01)
+    page = login(org_a, "analyst").get(reverse("participant_detail", args=[six[0].code]))
+    assert "shaded band" in page.content.decode()

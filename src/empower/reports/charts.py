@@ -304,7 +304,8 @@ def _trajectory_legend(
 
 
 def trajectory_svg(
-    points: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None
+    points: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None,
+    bands: Mapping[str, float] | None = None,
 ) -> str:
     """One participant's (or a group's) axis scores over time: a line per axis.
 
@@ -318,6 +319,10 @@ def trajectory_svg(
         skipped) and ``instrument`` (a key such as ``"four_axis v2"``).
     axis_labels : mapping, optional
         Display label per axis id.
+    bands : mapping, optional
+        Half-width of the reliable-change band per axis (1.96 · S_diff, on the 0–100 scale):
+        a shaded band of that half-width around the axis's first score. A later point outside
+        the band is a reliable change; inside it, the change could be measurement error.
 
     Examples
     --------
@@ -341,6 +346,13 @@ def trajectory_svg(
         for i, axis in enumerate(axes):
             rows = frame[frame["axis"].astype(str) == axis]
             colour = PALETTE[i % len(PALETTE)]
+            if bands and axis in bands and len(rows) > 1:
+                first = float(rows["score"].iloc[0])
+                ax.fill_between(
+                    [rows["date"].iloc[0], rows["date"].iloc[-1]],
+                    max(0.0, first - bands[axis]), min(100.0, first + bands[axis]),
+                    color=colour, alpha=0.12, linewidth=0,
+                )
             ax.plot(rows["date"], rows["score"], color=colour, linewidth=1.5)
             for j, instrument in enumerate(instruments):
                 own = rows[rows["instrument"].astype(str) == instrument]

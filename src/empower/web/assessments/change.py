@@ -14,9 +14,12 @@ import pandas as pd
 from empower.instruments import Instrument, library
 from empower.instruments.model import PREFER_NOT_TO_SAY
 from empower.metrics.change import (
+    RCI_CRITERION,
+    baseline_sd,
     classify_change,
     cohort_change_summary,
     protect_change_summary,
+    standard_error_of_difference,
     time_to_improvement,
 )
 from empower.metrics.privacy import Audience
@@ -134,3 +137,25 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL)
         )
     rows = summary.astype(object).where(summary.notna(), None).to_dict("records")
     return {"axes": rows, "notes": notes}
+
+
+def change_bands(organisation: Organisation, first: Assessment) -> dict[str, float]:
+    """Half-width of the reliable-change band (1.96 · S_diff) per axis, for a participant whose
+    first assessment is ``first``; computed from the organisation's cohort (its baseline SD and
+    reliabilities). Axes that cannot be estimated are left out."""
+    assessments = _assessments(organisation)
+    reliability, _notes = reliabilities(assessments)
+    scores = score_frame(assessments)
+    bands = {}
+    for axis in scores["axis"].unique():
+        r = reliability.get((first.instrument_id, first.instrument_version, axis))
+        if r is None:
+            continue
+        try:
+            sd = baseline_sd(scores[scores["axis"] == axis])[axis]
+        except (ValueError, KeyError):
+            continue
+        if not sd > 0:  # every first score the same (or unknown): no band can be drawn
+            continue
+        bands[str(axis)] = RCI_CRITERION * standard_error_of_difference(sd, r)
+    return bands

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from empower.instruments import library
 from empower.instruments.model import text_in
 from empower.reports.charts import trajectory_svg
+from empower.web.assessments.change import change_bands
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
 from empower.web.audit.log import Action, record
@@ -91,8 +92,13 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
         for s in a.scores.all()
         if s.score is not None
     ]
+    bands = (
+        change_bands(request.organisation, assessments[0])  # type: ignore[attr-defined]
+        if len(assessments) > 1 else {}
+    )
     chart = (
-        trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"), axis_labels)
+        trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"), axis_labels,
+                       bands=bands)
         if rows else ""
     )
     axes = list(axis_labels)
@@ -111,6 +117,7 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "axes": [axis_labels[a] for a in axes],
             "chart": chart,
+            "bands": bands,
             "instruments": [
                 {"id": i.id, "version": i.version, "title_text": text_in(i.title, language)[0]}
                 for i in sorted(library().values(), key=lambda i: i.key)
