@@ -155,7 +155,7 @@ def change_bands(organisation: Organisation, first: Assessment) -> dict[str, flo
             sd = baseline_sd(scores[scores["axis"] == axis])[axis]
         except (ValueError, KeyError):
             continue
-        if not sd > 0:  # every first score the same (or unknown): no band can be drawn
+        if not sd > 1e-9:  # every first score the same (or unknown): no band can be drawn
             continue
         bands[str(axis)] = RCI_CRITERION * standard_error_of_difference(sd, r)
     return bands

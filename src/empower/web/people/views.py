@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from empower.instruments import library
 from empower.instruments.model import text_in
 from empower.reports.charts import trajectory_svg
-from empower.web.assessments.change import change_bands
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
+from empower.web.assessments.change import change_bands
 from empower.web.audit.log import Action, record
 
 from .consent_texts import receipt_text
