@@ -91,3 +91,35 @@ def test_participant_chart_shows_the_reliable_change_band(org_a, six, login):
     assert bands["healing"] == pytest.approx(1.96 * 20.787 * (2 * 0.2) ** 0.5, abs=0.01)
     page = login(org_a, "analyst").get(reverse("participant_detail", args=[six[0].code]))
     assert "shaded band" in page.content.decode()
+
+
+def test_the_demo_analysis_recovers_the_known_change(db):
+    """The demo's follow-ups come from a known model: true improvers must be flagged far more
+    often than people whose level did not change, and true decliners never as improved."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from empower.demo import pilot_cohort
+    from empower.metrics.change import classify_change
+    from empower.web.accounts.models import Organisation
+    from empower.web.assessments.change import _assessments, reliabilities, score_frame
+    from empower.web.people.models import Participant
+
+    call_command("demo", stdout=StringIO())
+    organisation = Organisation.objects.get(slug="demo")
+    assessments = _assessments(organisation)
+    reliability, _notes = reliabilities(assessments)
+    classified = classify_change(score_frame(assessments), reliability)
+    # The demo command creates participants in the generator's order.
+    truth = {p.pk: person.trajectory for p, person in zip(
+        Participant.objects.filter(organisation=organisation).order_by("pk"), pilot_cohort(),
+        strict=True)}
+    classified["truth"] = classified["participant"].map(truth)
+    improved = classified["category"] == "reliably_improved"
+    rate = improved.groupby(classified["truth"]).mean()
+    assert rate["improver"] > 0.4
+    assert rate["stable"] < 0.1
+    assert rate["deteriorator"] == 0
+    deteriorated = classified["category"] == "reliably_deteriorated"
+    assert deteriorated.groupby(classified["truth"]).mean()["improver"] < 0.02
