@@ -123,3 +123,8 @@ def test_the_demo_analysis_recovers_the_known_change(db):
     assert rate["deteriorator"] == 0
     deteriorated = classified["category"] == "reliably_deteriorated"
     assert deteriorated.groupby(classified["truth"]).mean()["improver"] < 0.02
+
+
+def test_time_to_improvement_curve_is_for_staff_only(org_a, six):
+    assert "healing" in cohort_report(org_a)["change"]["curves"]
+    assert cohort_report(org_a, audience="viewer")["change"]["curves"] == {}

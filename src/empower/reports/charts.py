@@ -507,3 +507,39 @@ def change_shares_svg(
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False,
                   fontsize=8)
         return _to_svg(fig, title)
+
+
+def improvement_curve_svg(
+    curves: Mapping[str, Mapping[str, Sequence[float]]], title: str,
+    axis_labels: Mapping[str, str] | None = None,
+) -> str:
+    """Kaplan–Meier curves of the share reliably improved (1 − S(t)) against days since the
+    first assessment, one step line per axis. ``curves`` maps an axis to ``{"timeline": days,
+    "survival": S(t) just after each day}``, as in ``empower.metrics.change.KMResult``.
+
+    Examples
+    --------
+    >>> svg = improvement_curve_svg({"healing": {"timeline": [30, 60], "survival": [0.5, 0.25]}},
+    ...                             "Time to improvement")
+    >>> svg.startswith("<svg") and "healing" in svg
+    True
+    """
+    with _chart_style():
+        fig = Figure(figsize=(WIDTH_INCHES, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        drawn = [(axis, c) for axis, c in curves.items() if len(c.get("timeline", [])) > 0]
+        if not drawn:
+            _no_data(ax, "No follow-ups yet")
+            return _to_svg(fig, title)
+        for i, (axis, curve) in enumerate(drawn):
+            days = [0.0, *[float(d) for d in curve["timeline"]]]
+            improved = [0.0, *[1.0 - float(s) for s in curve["survival"]]]
+            ax.step(days, improved, where="post", color=PALETTE[i % len(PALETTE)],
+                    label=_wrap(_label(axis, axis_labels), 28), linewidth=1.6)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25 %", "50 %", "75 %", "100 %"])
+        ax.set_xlabel("days since the first assessment")
+        ax.set_ylabel("reliably improved")
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+        return _to_svg(fig, title)

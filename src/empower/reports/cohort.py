@@ -316,6 +316,11 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
                 {str(r["axis"]): str(r.get("axis_label", r["axis"]))
                  for r in report["change"]["axes"]},
             ) if report.get("change", {}).get("axes") else "",
+            "improvement": charts.improvement_curve_svg(
+                report["change"]["curves"], "Time to a reliable improvement (Kaplan–Meier)",
+                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
+                 for r in report["change"]["axes"]},
+            ) if report.get("change", {}).get("curves") else "",
         },
     }
     return _ENV.get_template("cohort_report.html.j2").render(context)

@@ -136,7 +136,16 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL)
             "is measured only on the axes both versions share."
         )
     rows = summary.astype(object).where(summary.notna(), None).to_dict("records")
-    return {"axes": rows, "notes": notes}
+    shown = {row["axis"] for row in rows if not row.get("withheld")}
+    curves = {
+        str(axis): {"timeline": [float(t) for t in km.timeline],
+                    "survival": [float(s) for s in km.survival]}
+        for axis, km in times.items()
+        # Each step of a curve is one person's own date of improvement: shared reports give the
+        # median only, never the curve.
+        if axis in shown and audience == Audience.INTERNAL
+    }
+    return {"axes": rows, "curves": curves, "notes": notes}
 
 
 def change_bands(organisation: Organisation, first: Assessment) -> dict[str, float]:
