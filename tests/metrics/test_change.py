@@ -544,3 +544,21 @@ def test_protect_change_summary_public_threshold() -> None:
     public = protect_change_summary(summary, "public").iloc[0]  # threshold 11
     assert public["reliably_improved"] == 12
     assert public["no_reliable_change"] is None and public["reliably_deteriorated"] is None
+
+
+def test_mean_trajectory_counts_each_person_once_per_bin() -> None:
+    from empower.metrics.change import mean_trajectory
+
+    # Person 1: baseline 40, then 60 and 70 within days 90–179 → their mean there is 65.
+    # Person 2: baseline 50, then 80 at day 100. Bin 90: (65 + 80) / 2 = 72.5 from 2 people.
+    scores = pd.DataFrame({
+        "participant": [1, 1, 1, 2, 2], "axis": "healing",
+        "date": pd.to_datetime(["2025-01-01", "2025-04-10", "2025-05-01", "2025-01-01",
+                                "2025-04-11"]),
+        "score": [40.0, 60.0, 70.0, 50.0, 80.0],
+    })
+    table = mean_trajectory(scores)
+    assert table.to_dict("records") == [
+        {"axis": "healing", "days": 0, "n": 2, "mean": 45.0},
+        {"axis": "healing", "days": 90, "n": 2, "mean": 72.5},
+    ]

@@ -128,3 +128,16 @@ def test_the_demo_analysis_recovers_the_known_change(db):
 def test_time_to_improvement_curve_is_for_staff_only(org_a, six):
     assert "healing" in cohort_report(org_a)["change"]["curves"]
     assert cohort_report(org_a, audience="viewer")["change"]["curves"] == {}
+
+
+def test_cohort_trajectory_in_the_report(org_a, six):
+    """Bin 0: healing baselines 2…7 → scores 11.1 … 66.7, mean 38.89; bin 90 (day 120): the
+    follow-ups 5, 6, 6, 5, 3, 7 → mean of (r − 1)/9·100 = 42.59."""
+    report = cohort_report(org_a)
+    healing = [p for p in report["change"]["trajectory"] if p["axis"] == "healing"]
+    assert [(p["days"], p["n"]) for p in healing] == [(0, 6), (90, 6)]
+    assert healing[0]["mean"] == pytest.approx(350 / 9, abs=1e-9)
+    assert healing[1]["mean"] == pytest.approx(sum((r - 1) / 9 * 100 for r in (5, 6, 6, 5, 3, 7))
+                                               / 6)
+    shared = cohort_report(org_a, audience="external")
+    assert all(p["mean"] is not None for p in shared["change"]["trajectory"])  # 6 ≥ 5

@@ -1024,3 +1024,37 @@ def protect_change_summary(
             protected.at[index, column] = None
         protected.at[index, "withheld"] = bool(hidden)
     return protected
+
+
+def mean_trajectory(scores: pd.DataFrame, *, bin_days: int = 90) -> pd.DataFrame:
+    """Mean score per axis by time since each participant's first assessment.
+
+    Time is cut into bins of ``bin_days`` (the first bin, 0, holds the baselines); within a bin
+    each participant counts once, with their mean score there, so people assessed often do not
+    weigh more. Returns columns ``axis``, ``days`` (the bin's start), ``n`` and ``mean``.
+
+    Consent is the caller's job, as everywhere in this module; small bins are the caller's too
+    (see :func:`empower.metrics.privacy.suppress_statistic`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"participant": [1, 1, 2, 2], "axis": "healing",
+    ...                   "date": pd.to_datetime(["2025-01-01", "2025-04-15", "2025-02-01",
+    ...                                           "2025-05-05"]),
+    ...                   "score": [40.0, 60.0, 50.0, 80.0]})
+    >>> mean_trajectory(s).to_dict("records")
+    [{'axis': 'healing', 'days': 0, 'n': 2, 'mean': 45.0}, {'axis': 'healing', 'days': 90, 'n': 2, 'mean': 70.0}]
+    """
+    if bin_days < 1:
+        raise ValueError("bin_days must be at least 1")
+    frame = scores.dropna(subset=["score"]).copy()
+    if frame.empty:
+        return pd.DataFrame(columns=["axis", "days", "n", "mean"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    first = frame.groupby(["participant", "axis"])["date"].transform("min")
+    frame["days"] = ((frame["date"] - first).dt.days // bin_days) * bin_days
+    per_person = frame.groupby(["axis", "days", "participant"], sort=True)["score"].mean()
+    table = per_person.groupby(level=["axis", "days"]).agg(["size", "mean"]).reset_index()
+    table = table.rename(columns={"size": "n"})
+    return table.astype({"days": int, "n": int})[["axis", "days", "n", "mean"]]

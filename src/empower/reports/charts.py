@@ -543,3 +543,27 @@ def improvement_curve_svg(
         ax.set_ylabel("reliably improved")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
         return _to_svg(fig, title)
+
+
+def cohort_trajectory_svg(
+    rows: Sequence[Mapping[str, object]], title: str,
+    axis_labels: Mapping[str, str] | None = None,
+) -> str:
+    """Mean score per axis against days since the first assessment (rows with ``axis``,
+    ``days``, ``n``, ``mean``; a ``mean`` of None — a withheld small group — is a gap)."""
+    with _chart_style():
+        fig = Figure(figsize=(WIDTH_INCHES, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(_plain(title))
+        frame = pd.DataFrame(list(rows), columns=["axis", "days", "n", "mean"])
+        if frame["mean"].dropna().empty:
+            _no_data(ax, "No follow-ups yet")
+            return _to_svg(fig, title)
+        for i, (axis, group) in enumerate(frame.groupby("axis", sort=False)):
+            ax.plot(group["days"], pd.to_numeric(group["mean"], errors="coerce"), marker="o",
+                    color=PALETTE[i % len(PALETTE)], label=_wrap(_label(axis, axis_labels), 28))
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("days since the first assessment")
+        ax.set_ylabel("mean score (0\u2013100)")
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        return _to_svg(fig, title)

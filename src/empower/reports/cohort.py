@@ -316,6 +316,11 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
                 {str(r["axis"]): str(r.get("axis_label", r["axis"]))
                  for r in report["change"]["axes"]},
             ) if report.get("change", {}).get("axes") else "",
+            "trajectory": charts.cohort_trajectory_svg(
+                report["change"]["trajectory"], "Mean score since the first assessment",
+                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
+                 for r in report["change"]["axes"]},
+            ) if report.get("change", {}).get("trajectory") else "",
             "improvement": charts.improvement_curve_svg(
                 report["change"]["curves"], "Time to a reliable improvement (Kaplan–Meier)",
                 {str(r["axis"]): str(r.get("axis_label", r["axis"]))

@@ -18,11 +18,12 @@ from empower.metrics.change import (
     baseline_sd,
     classify_change,
     cohort_change_summary,
+    mean_trajectory,
     protect_change_summary,
     standard_error_of_difference,
     time_to_improvement,
 )
-from empower.metrics.privacy import Audience
+from empower.metrics.privacy import Audience, suppress_statistic, threshold_for
 from empower.metrics.reliability import cronbach_alpha, reverse_key
 from empower.web.accounts.models import Organisation
 
@@ -145,7 +146,12 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL)
         # median only, never the curve.
         if axis in shown and audience == Audience.INTERNAL
     }
-    return {"axes": rows, "curves": curves, "notes": notes}
+    trajectory = mean_trajectory(known).to_dict("records")
+    threshold = threshold_for(audience, organisation.small_cell_threshold)
+    for point in trajectory:
+        if threshold is not None and suppress_statistic(point["n"], threshold):
+            point["mean"] = point["n"] = None
+    return {"axes": rows, "curves": curves, "trajectory": trajectory, "notes": notes}
 
 
 def change_bands(organisation: Organisation, first: Assessment) -> dict[str, float]:
