@@ -1043,8 +1043,8 @@ def mean_trajectory(scores: pd.DataFrame, *, bin_days: int = 90) -> pd.DataFrame
     ...                   "date": pd.to_datetime(["2025-01-01", "2025-04-15", "2025-02-01",
     ...                                           "2025-05-05"]),
     ...                   "score": [40.0, 60.0, 50.0, 80.0]})
-    >>> mean_trajectory(s).to_dict("records")
-    [{'axis': 'healing', 'days': 0, 'n': 2, 'mean': 45.0}, {'axis': 'healing', 'days': 90, 'n': 2, 'mean': 70.0}]
+    >>> mean_trajectory(s)[["days", "n", "mean"]].values.tolist()
+    [[0.0, 2.0, 45.0], [90.0, 2.0, 70.0]]
     """
     if bin_days < 1:
         raise ValueError("bin_days must be at least 1")
