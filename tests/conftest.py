@@ -100,8 +100,8 @@ def org_b(make_org: Callable[..., Any]) -> Any:
 def login(client: Any, make_member: Callable[..., Any]) -> Callable[..., Any]:
     """Log the test client in as a new member of ``organisation`` with ``role``."""
 
-    def do(organisation: Any, role: str) -> Any:
-        user = make_member(organisation, role)
+    def do(organisation: Any, role: str, username: str | None = None) -> Any:
+        user = make_member(organisation, role, username=username)
         client.force_login(user)
         if role == "admin":
             # Administrators must pass two-step login before any page (TwoStepMiddleware).
