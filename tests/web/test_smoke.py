@@ -7,10 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from tests.web.test_access_matrix import PUBLIC, _params, _routes
 
 from empower.web.accounts.models import Organisation
 from empower.web.reviews.models import Project, Record, Search
-from tests.web.test_access_matrix import PUBLIC, _params, _routes
 
 
 @pytest.fixture
