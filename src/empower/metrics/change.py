@@ -375,8 +375,8 @@ def _lacking_note(assessments: pd.DataFrame, axis: Any, known_axes: set[tuple], 
 
 
 def _pair_row(
-    first: pd.Series,
-    second: pd.Series,
+    first: Mapping[str, Any],
+    second: Mapping[str, Any],
     sd: float,
     reliabilities: Reliabilities,
     criterion: float,
@@ -414,7 +414,7 @@ def _pair_row(
     }
 
 
-def _pairs(known: pd.DataFrame, compare: str) -> list[tuple[int, int]]:
+def _pairs(known: Sequence[Any], compare: str) -> list[tuple[int, int]]:
     """Positions (in date order) of the assessments to compare."""
     last = len(known) - 1
     if compare == "first_latest":
@@ -434,15 +434,17 @@ def _comparisons(
 ) -> list[dict[str, Any]]:
     sds = _sd_by_axis(frame, sd)
     known_axes = _axes_by_version(frame, reliabilities)
-    assessments = frame.drop_duplicates(
-        ["participant", "date", "instrument_id", "instrument_version"]
-    )
-    by_participant = dict(tuple(assessments.groupby("participant", sort=False)))
+    by_participant: dict[Hashable, pd.DataFrame] | None = None
+    # Plain records grouped in one pass: per-group pandas calls (filter, sort, iloc) cost tens
+    # of microseconds each and dominated the run time on large cohorts.
+    groups: dict[tuple[Hashable, Hashable], list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        groups.setdefault((record["participant"], record["axis"]), []).append(record)
     rows: list[dict[str, Any]] = []
-    # Rows in order of first appearance of participant and axis; assessments in date order.
-    for (participant, axis), group in frame.groupby(["participant", "axis"], sort=False):
-        known = group[group["score"].notna()].sort_values("date", kind="stable")
-        known = known.reset_index(drop=True)
+    # Rows in order of first appearance of participant and axis; assessments in date order
+    # (Python's sort is stable, so same-day order is the input order, as before).
+    for (participant, axis), group in groups.items():
+        known = sorted((r for r in group if not pd.isna(r["score"])), key=lambda r: r["date"])
         head = {"participant": participant, "axis": axis}
         if len(known) < 2:
             base = (
@@ -450,13 +452,18 @@ def _comparisons(
                 if len(known)
                 else "not compared: no assessment scored this axis"
             )
+            if by_participant is None:  # needed only for people who lack a comparison
+                assessments = frame.drop_duplicates(
+                    ["participant", "date", "instrument_id", "instrument_version"]
+                )
+                by_participant = dict(tuple(assessments.groupby("participant", sort=False)))
             note = _lacking_note(by_participant[participant], axis, known_axes, base)
-            only = known.iloc[0] if len(known) else None
+            only = known[0] if known else None
             rows.append({**head, **_single(only, sds.get(axis)), "comparison_note": note})
             continue
         axis_sd = _checked_sd(sds[axis], axis)
         for i, j in _pairs(known, compare):
-            first = known.iloc[i]
+            first = known[i]
             rows.append(
                 {
                     **head,
@@ -466,14 +473,14 @@ def _comparisons(
                     "baseline": float(first["score"]),
                     "sd": axis_sd,
                     **_pair_row(
-                        first, known.iloc[j], axis_sd, reliabilities, criterion, mid_fraction
+                        first, known[j], axis_sd, reliabilities, criterion, mid_fraction
                     ),
                 }
             )
     return rows
 
 
-def _single(only: pd.Series | None, sd: float | None) -> dict[str, Any]:
+def _single(only: Mapping[str, Any] | None, sd: float | None) -> dict[str, Any]:
     if only is None:
         return {"sd": sd}
     return {
@@ -762,15 +769,18 @@ def time_to_improvement(
     durations: list[int] = []
     observed: list[bool] = []
     without = 0
-    for _, group in _classified_table(rows).groupby("participant", sort=False):
-        compared = group[group["category"].notna()]
-        if compared.empty:
+    by_person: dict[Hashable, list[dict[str, Any]]] = {}
+    for row in _classified_table(rows).to_dict("records"):
+        by_person.setdefault(row["participant"], []).append(row)
+    for group in by_person.values():  # participants in order of first appearance
+        compared = [r for r in group if not pd.isna(r["category"])]
+        if not compared:
             without += 1
             continue
-        improved = compared[compared["category"] == CATEGORIES[0]]
-        stop = improved.iloc[0] if len(improved) else compared.iloc[-1]
+        improved = [r for r in compared if r["category"] == CATEGORIES[0]]
+        stop = improved[0] if improved else compared[-1]
         durations.append(int(stop["days"]))
-        observed.append(bool(len(improved)))
+        observed.append(bool(improved))
     km = kaplan_meier(durations, observed)
     return KMResult(
         km.timeline,
