@@ -56,11 +56,17 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "empower.web.accounts",
     "empower.web.people",
     "empower.web.assessments",
     "empower.web.audit",
     "empower.web.reviews",
+    "empower.web.fieldwork",
+    "empower.web.exports",
+    "empower.web.api",
     "empower.web",
 ]
 

@@ -24,6 +24,10 @@ urlpatterns = [
     path("", include("empower.web.assessments.urls")),
     path("audit/", include("empower.web.audit.urls")),
     path("reviews/", include("empower.web.reviews.urls")),
+    path("instruments/", include("empower.web.fieldwork.urls_instruments")),
+    path("imports/", include("empower.web.fieldwork.urls_imports")),
+    path("exports/", include("empower.web.exports.urls")),
+    path("api/", include("empower.web.api.urls")),
 ]
 
 handler403 = "empower.web.views.forbidden"
