@@ -59,6 +59,9 @@ class Action(StrEnum):
     RESTORE = "restore"
     KEY_ROTATED = "key.rotated"
     AUDIT_VIEWED = "audit.viewed"
+    IMPORT = "import"
+    API_TOKEN = "api.token"
+    API_READ = "api.read"
     #: Written by record() itself when it found the chain head missing; verify reports it.
     CHAIN_HEAD_REBUILT = "audit.head_rebuilt"
 
@@ -81,6 +84,9 @@ ACTION_LABELS: dict[str, Any] = {
     Action.RESTORE: _("Restored a backup"),
     Action.KEY_ROTATED: _("Changed the encryption key"),
     Action.AUDIT_VIEWED: _("Looked at the audit trail"),
+    Action.IMPORT: _("Imported interviews from a data-collection tool"),
+    Action.API_TOKEN: _("Created or revoked an access key for the API"),
+    Action.API_READ: _("Read records through the API"),
     Action.CHAIN_HEAD_REBUILT: _("Found the audit trail damaged (its end marker was missing)"),
 }
 
@@ -92,6 +98,9 @@ TARGET_LABELS: dict[str, Any] = {
     "consent": _("Consent record"),
     "assessment": _("Interview"),
     "report": _("Report"),
+    "instrument": _("Instrument"),
+    "import": _("Import of interviews"),
+    "export": _("Export"),
 }
 
 
