@@ -47,6 +47,13 @@ from empower.instruments.scoring import (
     score,
     validate_answers,
 )
+from empower.instruments.xlsform import (
+    XLSFormImport,
+    form_version,
+    read_xlsform,
+    write_xlsform,
+    xlsform_bytes,
+)
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -71,13 +78,18 @@ __all__ = [
     "Subscale",
     "SubscaleScore",
     "Texts",
+    "XLSFormImport",
     "dump_instrument",
+    "form_version",
     "get_instrument",
     "library",
     "load_instrument",
     "load_instrument_text",
+    "read_xlsform",
     "score",
     "text_in",
     "validate_answers",
     "version_key",
+    "write_xlsform",
+    "xlsform_bytes",
 ]

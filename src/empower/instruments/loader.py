@@ -11,6 +11,7 @@ corrections is usually enough. The format is documented in ``docs/instruments.md
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -1045,15 +1046,47 @@ def _dump_services(services: ServiceBlock) -> dict[str, Any]:
 def library(folder: str | Path | None = None) -> dict[str, Instrument]:
     """Every instrument in ``folder`` (default: the bundled library), keyed by ``id@version``.
 
-    Files are read once and cached; the instruments in a library never change in place, a new
-    wording is a new file with a new version.
+    Without ``folder``, instruments installed in the folder named by ``EMPOWER_INSTRUMENTS_DIR``
+    (see ``docs/xlsform.md``) are added to the bundled ones. Files are read once and cached;
+    the instruments in a library never change in place, a new wording is a new file with a new
+    version. The installed folder is read again when a file is added, so a running site sees
+    a newly installed instrument.
     """
-    resolved = Path(folder) if folder is not None else LIBRARY_FOLDER
-    return dict(_load_folder(str(resolved.resolve())))
+    if folder is not None:
+        return dict(_load_folder(str(Path(folder).resolve())))
+    found = dict(_load_folder(str(LIBRARY_FOLDER.resolve())))
+    installed = install_folder()
+    if installed is not None and installed.is_dir():
+        resolved = installed.resolve()
+        for key, instrument in _load_folder(str(resolved), _listing(resolved)):
+            if key in found:
+                raise InstrumentError(
+                    [Problem("", f"{key} is both bundled and installed; remove the copy")],
+                    str(resolved),
+                )
+            found[key] = instrument
+    return found
+
+
+#: The environment variable naming the folder where imported instruments are installed.
+INSTALL_ENV = "EMPOWER_INSTRUMENTS_DIR"
+
+
+def install_folder() -> Path | None:
+    """The folder named by ``EMPOWER_INSTRUMENTS_DIR``, or ``None`` when it is not set."""
+    value = os.environ.get(INSTALL_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int], ...]:
+    """Names and modification times of the YAML files: a new file makes a new cache entry."""
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml")))
 
 
 @cache
-def _load_folder(folder: str) -> tuple[tuple[str, Instrument], ...]:
+def _load_folder(
+    folder: str, listing: tuple[tuple[str, int], ...] = ()
+) -> tuple[tuple[str, Instrument], ...]:
     found: dict[str, Instrument] = {}
     for path in sorted(Path(folder).glob("*.yaml")):
         instrument = load_instrument(path)
@@ -1082,12 +1115,14 @@ def get_instrument(
 
 
 __all__ = [
+    "INSTALL_ENV",
     "LIBRARY_FOLDER",
     "NOT_APPLICABLE",
     "InstrumentError",
     "Problem",
     "dump_instrument",
     "get_instrument",
+    "install_folder",
     "library",
     "load_instrument",
     "load_instrument_text",
