@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.export_list, name="export_list"),
+    path("records/", views.export_records, name="export_records"),
+]
