@@ -1,0 +1,157 @@
+"""The records the API may read: one organisation's, and only people whose consent allows it.
+
+The API is a way of *using* participants' data (for analysis, dashboards, the organisation's
+own reporting), so it follows the cohort report, not the case-work pages: only participants
+whose consent to the organisation's own reporting is in force now are returned. A withdrawal
+takes the person out of every endpoint from the moment it is recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
+from django.http import Http404
+
+from empower.instruments import Instrument, get_instrument
+from empower.metrics.privacy import AGE_BAND_WIDTH
+from empower.web.accounts.models import Organisation
+from empower.web.assessments.models import Assessment, AxisScore
+from empower.web.people.models import ConsentDecision, Participant, Purpose
+
+#: The consent purpose that lets the API return a person's records.
+PURPOSE = Purpose.OWN_REPORTING
+#: Codes are at most this long (``Participant.code``); anything longer names nobody.
+MAX_CODE = Participant._meta.get_field("code").max_length
+
+
+def consenting_participants(organisation: Organisation) -> QuerySet[Participant]:
+    in_force = ConsentDecision.objects.in_force(PURPOSE).filter(
+        consent__participant=OuterRef("pk")
+    )
+    return Participant.objects.for_organisation(organisation).filter(Exists(in_force))
+
+
+def participants(organisation: Organisation) -> QuerySet[Participant]:
+    return (
+        consenting_participants(organisation)
+        .annotate(n_assessments=Count("assessments"), first_on=Min("assessments__conducted_on"))
+        .order_by("code")
+    )
+
+
+def assessments(organisation: Organisation) -> QuerySet[Assessment]:
+    return (
+        Assessment.objects.filter(participant__in=consenting_participants(organisation))
+        .select_related("participant")
+        .prefetch_related("scores")
+        .order_by("conducted_on", "id")
+    )
+
+
+def scores(organisation: Organisation) -> QuerySet[AxisScore]:
+    return (
+        AxisScore.objects.filter(
+            assessment__participant__in=consenting_participants(organisation)
+        )
+        .select_related("assessment__participant")
+        .order_by("assessment__participant__code", "assessment__conducted_on",
+                  "assessment_id", "axis")
+    )
+
+
+def check_code(code: str) -> str:
+    """404 for a value that cannot be a participant code (too long, or holding a NUL, which
+    PostgreSQL refuses in a query)."""
+    if len(code) > MAX_CODE or "\x00" in code:
+        raise Http404
+    return code
+
+
+def age_band(year_of_birth: int | None, on: date | None) -> str | None:
+    """Five-year band of the age at ``on``, e.g. ``"20-24"``.
+
+    The API gives a band rather than the year of birth: year of birth is quasi-identifying
+    (with gender and a code list it narrows people down), and a band is what analysis needs.
+    """
+    if year_of_birth is None or on is None or on.year < year_of_birth:
+        return None
+    low = (on.year - year_of_birth) // AGE_BAND_WIDTH * AGE_BAND_WIDTH
+    return f"{low}-{low + AGE_BAND_WIDTH - 1}"
+
+
+def participant_row(participant: Participant) -> dict[str, Any]:
+    return {
+        "code": participant.code,
+        "gender": participant.gender or None,
+        "age_band": age_band(participant.year_of_birth, getattr(participant, "first_on", None)),
+        "exploitation_types": list(participant.exploitation_types or []),
+        "status": participant.status or None,
+        "assessments": getattr(participant, "n_assessments", 0),
+    }
+
+
+def _instrument(assessment: Assessment) -> Instrument | None:
+    try:
+        return get_instrument(assessment.instrument_id, assessment.instrument_version)
+    except KeyError:
+        return None
+
+
+def shareable_answers(assessment: Assessment) -> dict[str, Any]:
+    """Answers to the instrument's non-text, non-identifying items only.
+
+    Free text is stored apart (``narratives``), but an answer whose item is unknown, free
+    text or tagged identifying is left out here too, so nothing typed about a person can
+    leave through the API even if it was stored in the wrong place.
+    """
+    instrument = _instrument(assessment)
+    if instrument is None:
+        return {}
+    allowed = {
+        item.id for item in instrument.items
+        if item.kind != "text" and item.sensitivity != "identifying"
+    }
+    return {key: value for key, value in assessment.answers.items() if key in allowed}
+
+
+def assessment_row(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.pk,
+        "participant": assessment.participant.code,
+        "instrument_id": assessment.instrument_id,
+        "instrument_version": assessment.instrument_version,
+        "conducted_on": assessment.conducted_on,
+        "language": assessment.language,
+        "answers": shareable_answers(assessment),
+        "scores": [
+            {"axis": s.axis, "score": s.score, "missing_reason": s.missing_reason,
+             "source": s.source}
+            for s in sorted(assessment.scores.all(), key=lambda s: s.axis)
+        ],
+    }
+
+
+def score_row(score: AxisScore) -> dict[str, Any]:
+    return {
+        "participant": score.assessment.participant.code,
+        "assessment": score.assessment_id,
+        "conducted_on": score.assessment.conducted_on,
+        "instrument_id": score.instrument_id,
+        "instrument_version": score.instrument_version,
+        "axis": score.axis,
+        "score": score.score,
+        "missing_reason": score.missing_reason,
+        "source": score.source,
+    }
+
+
+def instrument_data(instrument: Instrument) -> dict[str, Any]:
+    """An instrument as plain data (its questions, scales and axes, every language)."""
+    from dataclasses import asdict
+
+    data = asdict(instrument)
+    data["languages"] = list(instrument.languages)
+    data["scales"] = [asdict(scale) for scale in instrument.scales.values()]
+    return data
