@@ -1,0 +1,1000 @@
+"""Submissions collected offline with KoboToolbox or ODK Collect, read back as plain data.
+
+Field workers fill in the XLSForm that Empower writes (see ``docs/imports.md``) on a phone
+without a connection; the organisation later downloads the submissions from KoboToolbox or ODK
+Central. This module reads those downloads and turns each submission into what
+``record_assessment`` takes: answers, narratives and services for one instrument version. It
+never touches a database: matching participants and saving is the web layer's job.
+
+Two steps, so that every problem can be reported at once with its row and column:
+
+* :func:`read_submissions` reads the file (KoboToolbox API v2 JSON, Kobo CSV or XLSX export,
+  ODK Central CSV or its zip with the repeat CSV) into :class:`RawSubmission` records, tolerant
+  of what real files do: a byte-order mark, UTF-16 from Excel, Windows code pages, semicolons,
+  empty rows, group paths in headers (``ladder/rating__healing``, ``ladder-rating__healing``).
+* :func:`interpret` checks those records against the instruments and converts each value to the
+  instrument's type (``"7"`` → ``7``, ``"prefer_not_to_say"``, space-separated choices …).
+
+Row numbers are those a person sees when they open the file: the header is row 1 and the first
+submission row 2; in JSON, a submission's position in ``results`` counted from 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from empower.instruments.model import (
+    PREFER_NOT_TO_SAY,
+    Instrument,
+    Option,
+    ResponseScale,
+)
+from empower.instruments.scoring import validate_answers
+
+Source = Literal["kobo", "odk"]
+SOURCES: tuple[Source, ...] = ("kobo", "odk")
+SOURCE_NAMES: dict[str, str] = {"kobo": "KoboToolbox", "odk": "ODK Central"}
+
+# Field names fixed by the XLSForm Empower writes.
+INSTRUMENT = "instrument"
+PARTICIPANT_CODE = "participant_code"
+CONDUCTED_ON = "conducted_on"
+LANGUAGE = "interview_language"
+REPEAT = "services"
+SERVICE_FIELDS = ("service_type", "provider_type", "respected_wishes", "conditions")
+EFFECT_PREFIX = "service_effect__"
+CONTRACT_FIELDS = (INSTRUMENT, PARTICIPANT_CODE, CONDUCTED_ON, LANGUAGE)
+#: Columns without which no row of a table can be used.
+REQUIRED_COLUMNS = (PARTICIPANT_CODE, CONDUCTED_ON, LANGUAGE)
+
+#: Where each tool keeps the submission id, in order of preference.
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "kobo": ("_uuid", "instanceID"),
+    "odk": ("instanceID", "KEY"),
+}
+#: Where each tool records that a submission replaces an edited one.
+REPLACES_COLUMN = "deprecatedID"
+
+#: Metadata both tools add. Kobo's own fields start with ``_`` (``_uuid``, ``_submission_time``,
+#: ``_submission__uuid`` on repeat sheets …), and item ids never do; ``meta/…`` and
+#: ``formhub/…`` are the XForm's metadata groups.
+_METADATA = frozenset({
+    # XLSForm metadata question types, Kobo and ODK alike
+    "start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
+    "phonenumber", "audit", "email",
+    # KoboToolbox
+    "__version__", "uuid", "rootUuid", "instanceID", "deprecatedID", "instanceName",
+    # ODK Central
+    "SubmissionDate", "KEY", "PARENT_KEY", "SubmitterID", "SubmitterName",
+    "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
+    "FormVersion",
+})
+_METADATA_GROUPS = ("meta", "formhub")
+_SEPARATORS = "/-"
+_TRUE = {"1", "true", "yes"}
+
+FORMAT_NAMES: dict[tuple[str, str], str] = {
+    ("kobo", "json"): "KoboToolbox API (JSON)",
+    ("kobo", "csv"): "KoboToolbox CSV export",
+    ("kobo", "xlsx"): "KoboToolbox Excel (XLSX) export",
+    ("kobo", "zip"): "zip of CSV files",
+    ("odk", "csv"): "ODK Central CSV export",
+    ("odk", "zip"): "ODK Central export (zip of CSV files)",
+    ("odk", "xlsx"): "Excel workbook",
+    ("odk", "json"): "JSON",
+}
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Something wrong with one cell, one row, or the file (``row`` 0).
+
+    ``column`` is the header exactly as it is written in the file, so the person can find it;
+    ``sheet`` names the repeat sheet or file when the problem is there, not in the main table.
+    A ``warning`` does not stop an import (an unknown column, a row with no parent).
+    """
+
+    row: int
+    column: str
+    message: str
+    sheet: str = ""
+    warning: bool = False
+
+    def where(self) -> str:
+        parts = [self.sheet] if self.sheet else []
+        if self.row:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class RepeatRow:
+    """One entry of the services repeat: a row of the repeat sheet or file, or an entry of
+    the inline list in Kobo's JSON (``label`` then says which, e.g. ``service 2``)."""
+
+    sheet: str
+    row: int
+    values: dict[str, str]
+    label: str = ""
+
+
+@dataclass
+class RawSubmission:
+    """One submission as read: header (as written in the file) → text; nothing converted."""
+
+    row: int
+    values: dict[str, str]
+    services: list[RepeatRow] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionFile:
+    """What :func:`read_submissions` found in a file."""
+
+    source: Source
+    format: str
+    source_guessed: bool = False
+    encoding: str = ""
+    submissions: list[RawSubmission] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    repeat_headers: list[str] = field(default_factory=list)
+    repeat_sheet: str = ""
+    has_repeat_data: bool = False
+    notes: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        return FORMAT_NAMES.get((self.source, self.format), self.format)
+
+    @property
+    def errors(self) -> list[RowProblem]:
+        return [p for p in self.problems if not p.warning]
+
+
+@dataclass
+class Interview:
+    """One submission turned into an assessment for one instrument version.
+
+    ``problems`` holds what stops this row from being imported; an interview without problems
+    is ready for ``record_assessment``.
+    """
+
+    row: int
+    submission_id: str = ""
+    replaces: str = ""
+    participant_code: str = ""
+    #: the header of the participant code column, as written in the file
+    code_column: str = PARTICIPANT_CODE
+    instrument_key: str = ""
+    instrument: Instrument | None = None
+    conducted_on: date | None = None
+    language: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    narratives: dict[str, str] = field(default_factory=dict)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    """Every interview of a file, with the notes and file-wide problems found on the way."""
+
+    file: SubmissionFile
+    interviews: list[Interview]
+    notes: list[str]
+    problems: list[RowProblem]
+
+    @property
+    def errors(self) -> list[RowProblem]:
+        """File-wide and row problems that stop the import, in the order of the file."""
+        found = [p for p in self.problems if not p.warning]
+        for interview in self.interviews:
+            found += [p for p in interview.problems if not p.warning]
+        return found
+
+    @property
+    def warnings(self) -> list[RowProblem]:
+        return [p for p in self.problems if p.warning]
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+class _Unusable(Exception):
+    """The file as a whole cannot be read; the message says why in plain words."""
+
+
+def read_submissions(
+    data: bytes, filename: str = "", source: Source | None = None
+) -> SubmissionFile:
+    """Read a download from KoboToolbox or ODK Central.
+
+    ``source`` is ``"kobo"`` or ``"odk"``; when it is ``None`` it is worked out from the file
+    (JSON and XLSX come from KoboToolbox, a zip of CSV files from ODK Central, a CSV by its
+    metadata columns) and ``source_guessed`` says so. A file that cannot be read at all comes
+    back with a problem on row 0 and no submissions.
+    """
+    kind = _kind(data, filename)
+    chosen: Source = source or _guess_source(data, kind)
+    found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None)
+    try:
+        if not data.strip(b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"):
+            raise _Unusable("The file is empty.")
+        if source == "odk" and kind == "json":
+            raise _Unusable(
+                "ODK Central exports are CSV files or a zip of CSV files, and this file is "
+                "JSON. Choose KoboToolbox, or download the CSV export from ODK Central."
+            )
+        reader = {"json": _read_json, "csv": _read_csv, "xlsx": _read_xlsx, "zip": _read_zip}
+        reader[kind](data, filename, found)
+    except _Unusable as error:
+        found.problems.append(RowProblem(0, "", str(error)))
+        found.submissions = []
+        return found
+    if not found.submissions and not found.errors:
+        found.problems.append(RowProblem(0, "", "The file holds no submissions."))
+    return found
+
+
+def _kind(data: bytes, filename: str) -> str:
+    """``json``, ``csv``, ``xlsx`` or ``zip``: by the name first, then by the content.
+
+    A file whose content contradicts its name is reported by the reader for that name, so a
+    CSV renamed ``.xlsx`` is called what it is rather than read as something else.
+    """
+    suffix = PurePosixPath(filename.lower()).suffix
+    by_name = {".json": "json", ".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
+               ".xls": "xlsx", ".zip": "zip"}
+    if suffix in by_name:
+        return by_name[suffix]
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "zip"
+        return "xlsx" if "xl/workbook.xml" in names else "zip"
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "json" if head in (b"{", b"[") else "csv"
+
+
+def _guess_source(data: bytes, kind: str) -> Source:
+    if kind == "zip":
+        return "odk"
+    if kind != "csv":
+        return "kobo"
+    try:
+        headers = _csv_rows(_decode(data)[0])[0] if data.strip() else []
+    except (_Unusable, IndexError, csv.Error):
+        return "kobo"
+    return _source_of_headers(headers) or "kobo"
+
+
+def _source_of_headers(headers: Iterable[str]) -> Source | None:
+    """The tool whose metadata columns a header row carries, if it tells."""
+    headers = list(headers)
+    if any(h in ("_uuid", "_submission_time", "_id", "__version__") for h in headers):
+        return "kobo"
+    if any(h in ("KEY", "SubmissionDate", "SubmitterID", "meta-instanceID") for h in headers):
+        return "odk"
+    return None
+
+
+# ---- text
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decode(data: bytes) -> tuple[str, str, str | None]:
+    """The text, the encoding it was read in, and a note when it was not UTF-8 or UTF-16 (the
+    person should then check the letters). Decoding is strict, so a file is never read
+    half-garbled: it is read whole in the first encoding that fits."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding, None
+            except UnicodeDecodeError as error:
+                raise _Unusable(f"The file starts as {encoding} text but is damaged "
+                                f"(at byte {error.start}).") from None
+    head = data[:400]
+    if head.count(0) > len(head) // 4:
+        # UTF-16 without a byte-order mark: every other byte of Latin text is zero.
+        guess = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return data.decode(guess), guess, None
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    for encoding, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1 (ISO-8859-1)")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, encoding, (
+            f"The file is not UTF-8; it was read as {name}. After the import, check that "
+            "letters with accents look right in the notes; if not, export it again as UTF-8."
+        )
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _text(value: Any) -> str:
+    """A cell or JSON value as the text a person typed (``7.0`` from Excel is ``7``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep="T")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
+           ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and non-empty rows of a table, each row with its number as a person sees it."""
+    iterator = iter(rows)
+    header: list[str] = []
+    for header_row in iterator:
+        header = [_text(h).lstrip("\ufeff") for h in header_row]
+        break
+    while header and not header[-1]:
+        header.pop()
+    seen: set[str] = set()
+    for h in header:
+        if h and h in seen:
+            found.problems.append(RowProblem(
+                1, h, "this column name appears more than once; only the first is read",
+                sheet=sheet, warning=True))
+        seen.add(h)
+    body = []
+    unnamed_warned = False
+    for number, raw in enumerate(iterator, start=2):
+        cells = [_text(c) for c in raw]
+        if not any(cells):
+            continue  # an empty row: skipped, not an error
+        values: dict[str, str] = {}
+        for index, cell in enumerate(cells):
+            name = header[index] if index < len(header) else ""
+            if not name:
+                if cell and not unnamed_warned:
+                    found.problems.append(RowProblem(
+                        number, f"#{index + 1}", "a value in a column without a name was "
+                        "ignored", sheet=sheet, warning=True))
+                    unnamed_warned = True
+                continue
+            values.setdefault(name, cell)
+        body.append((number, values))
+    return header, body
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """Rows of a CSV whose separator is a comma, a semicolon (Kobo's default) or a tab
+    (Excel's "Unicode text"), decided on the header line."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    delimiter = max(",;\t", key=unquoted.count)
+    if not unquoted.count(delimiter):
+        delimiter = ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
+                    ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    if data.startswith(b"PK\x03\x04"):
+        raise _Unusable(f"{sheet or 'The file'} is called a CSV file but is a zip or Excel "
+                        "file. Choose the file again, or give it its right name.")
+    text, encoding, note = _decode(data)
+    found.encoding = found.encoding or encoding
+    if note and note not in found.notes:
+        found.notes.append(note)
+    try:
+        rows = _csv_rows(text)
+    except csv.Error as error:
+        raise _Unusable(f"The file could not be read as CSV: {error}.") from None
+    return _table(rows, sheet, found)
+
+
+def _read_csv(data: bytes, filename: str, found: SubmissionFile) -> None:
+    found.headers, body = _read_csv_table(data, "", found)
+    found.submissions = [RawSubmission(row, values) for row, values in body]
+    found.has_repeat_data = False
+
+
+def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
+    if data.startswith(b"PK\x03\x04"):
+        raise _Unusable(f"{filename or 'The file'} is called a JSON file but is a zip or Excel "
+                        "file. Choose the right source, or give the file its right name.")
+    text, found.encoding, note = _decode(data)
+    if note:
+        found.notes.append(note)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _Unusable(
+            f"The file is not valid JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}). Download it again from the KoboToolbox API, or choose the CSV or "
+            "XLSX export."
+        ) from None
+    if isinstance(document, dict) and isinstance(document.get("results"), list):
+        results = document["results"]
+        count = document.get("count")
+        if (isinstance(count, int) and count > len(results)) or document.get("next"):
+            found.notes.append(
+                f"This file holds {len(results)} of {count} submissions: it is one page of the "
+                "KoboToolbox API's answer. Download the other pages too (or ask for more per "
+                "page with ?limit=) to import them all."
+            )
+    elif isinstance(document, list):
+        results = document
+    else:
+        raise _Unusable("This JSON is not a KoboToolbox submissions list: it has no "
+                        "'results'. Download /api/v2/assets/<form>/data.json.")
+    found.has_repeat_data = True
+    headers: dict[str, None] = {}
+    repeat_headers: dict[str, None] = {}
+    for position, record in enumerate(results, start=1):
+        if not isinstance(record, dict):
+            found.problems.append(RowProblem(position, "", "this entry is not a submission "
+                                              "(expected an object with field names)"))
+            continue
+        if not record:
+            continue
+        submission = RawSubmission(position, {})
+        for key, value in record.items():
+            headers.setdefault(key, None)
+            if isinstance(value, list) and _last_segment(key) == REPEAT:
+                for number, entry in enumerate(value, start=1):
+                    if isinstance(entry, dict):
+                        values = {k: _text(v) for k, v in entry.items()
+                                  if not isinstance(v, (list, dict))}
+                        repeat_headers.update(dict.fromkeys(values))
+                        submission.services.append(
+                            RepeatRow("", position, values, label=f"service {number}"))
+            elif not isinstance(value, (list, dict)):
+                submission.values[key] = _text(value)
+        found.submissions.append(submission)
+    found.headers = list(headers)
+    found.repeat_headers = list(repeat_headers)
+
+
+def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
+    from openpyxl import load_workbook  # only needed for workbooks
+
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _Unusable("This is an old-style Excel file (.xls). Export XLSX or CSV instead.")
+    if not data.startswith(b"PK\x03\x04"):
+        raise _Unusable(f"{filename or 'The file'} is not an Excel workbook (it may be a CSV "
+                        "or text file with the wrong name, or damaged).")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise _Unusable(f"{filename or 'The file'} is not an Excel workbook that can be read "
+                        f"({type(error).__name__}).") from None
+    try:
+        tables = {sheet.title: _table(sheet.iter_rows(values_only=True), sheet.title, found)
+                  for sheet in book.worksheets}
+    finally:
+        book.close()
+    repeat_name = next((t for t in tables if t.lower() == REPEAT), None) or next(
+        (t for t, (h, _) in tables.items() if "_parent_index" in h and REPEAT in t.lower()), None)
+    main_name = next((t for t, (h, _) in tables.items()
+                      if t != repeat_name and "_parent_index" not in h), None)
+    if main_name is None:
+        raise _Unusable("The workbook has no sheet of submissions.")
+    found.headers, body = tables[main_name]
+    found.submissions = [RawSubmission(row, values) for row, values in body]
+    if repeat_name is None:
+        found.has_repeat_data = False
+        return
+    found.has_repeat_data = True
+    found.repeat_sheet = repeat_name
+    found.repeat_headers, repeat_body = tables[repeat_name]
+    _link(found, repeat_body, repeat_name,
+          parent_keys=(("_parent_index", "_index"), ("_submission__uuid", "_uuid")))
+
+
+def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [n for n in archive.namelist()
+                 if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
+    except zipfile.BadZipFile:
+        raise _Unusable(f"{filename or 'The file'} is not a zip file (it may be damaged, or a "
+                        "CSV with the wrong name).") from None
+    if not names:
+        raise _Unusable("The zip file holds no CSV files. Download the CSV export (zip) from "
+                        "ODK Central.")
+    main = min(names, key=lambda n: (len(PurePosixPath(n).stem), n))
+    stem = PurePosixPath(main).stem
+    repeat = next((n for n in names if PurePosixPath(n).stem == f"{stem}-{REPEAT}"), None) or (
+        next((n for n in names if PurePosixPath(n).stem.endswith(f"-{REPEAT}")), None))
+    ignored = [PurePosixPath(n).name for n in names if n not in (main, repeat)]
+    if ignored:
+        found.notes.append("These files in the zip were not read (Empower's form has no such "
+                           "repeat): " + ", ".join(ignored) + ".")
+    found.headers, body = _read_csv_table(archive.read(main), "", found)
+    found.submissions = [RawSubmission(row, values) for row, values in body]
+    if repeat is None:
+        found.has_repeat_data = False
+        return
+    sheet = PurePosixPath(repeat).name
+    found.has_repeat_data = True
+    found.repeat_sheet = sheet
+    found.repeat_headers, repeat_body = _read_csv_table(archive.read(repeat), sheet, found)
+    _link(found, repeat_body, sheet,
+          parent_keys=(("PARENT_KEY", "KEY"), ("PARENT_KEY", "meta-instanceID")))
+
+
+def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], sheet: str,
+          parent_keys: tuple[tuple[str, str], ...]) -> None:
+    """Attach repeat rows to their submission (``_parent_index`` → ``_index`` in Kobo's
+    workbook, ``PARENT_KEY`` → ``KEY`` in ODK Central's zip)."""
+    for child_key, parent_key in parent_keys:
+        if child_key in found.repeat_headers and parent_key in found.headers:
+            break
+    else:
+        found.problems.append(RowProblem(
+            1, "", f"the services rows cannot be linked to their submission (no "
+            f"{' or '.join(c for c, _ in parent_keys)} column); the services were not read",
+            sheet=sheet, warning=True))
+        return
+    parents = {s.values.get(parent_key, ""): s for s in found.submissions}
+    for number, values in repeat_body:
+        parent = parents.get(values.get(child_key, ""))
+        if parent is None:
+            found.problems.append(RowProblem(
+                number, child_key, "this service belongs to no submission in the file; "
+                "ignored", sheet=sheet, warning=True))
+            continue
+        parent.services.append(RepeatRow(sheet, number, values))
+
+
+# --------------------------------------------------------------------------- column names
+
+
+def _last_segment(header: str) -> str:
+    return re.split(r"[/-]", header)[-1]
+
+
+def _is_metadata(header: str) -> bool:
+    if header.startswith("_") or header in _METADATA:
+        return True
+    segments = re.split(r"[/-]", header)
+    return segments[0] in _METADATA_GROUPS or segments[-1] in _METADATA
+
+
+def name_of(header: str, known: Iterable[str]) -> str | None:
+    """The known field a header stands for: the header itself, or the known name at the end of
+    its group path (``section_a/sc1`` and ``section_a-sc1`` are ``sc1``). The longest match wins,
+    so a name that itself holds a ``-`` is never cut short."""
+    known = set(known)
+    if header in known:
+        return header
+    best = None
+    for name in known:
+        if len(header) > len(name) and header.endswith(name) and header[-len(name) - 1] in \
+                _SEPARATORS and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem], what: str,
+           *, header_row: int, sheet: str = "") -> dict[str, str]:
+    """header → known name, with unknown columns reported as warnings and two columns holding
+    the same field reported as an error."""
+    names: dict[str, str] = {}
+    holder: dict[str, str] = {}
+    for header in headers:
+        if not header or _is_metadata(header):
+            continue
+        name = name_of(header, known)
+        if name is None:
+            problems.append(RowProblem(
+                header_row, header, f"not a field of {what}; this column is ignored",
+                sheet=sheet, warning=True))
+            continue
+        if name in holder:
+            problems.append(RowProblem(
+                header_row, header,
+                f"holds '{name}' like column {holder[name]}; keep only one of them",
+                sheet=sheet))
+            continue
+        holder[name] = header
+        names[header] = name
+    return names
+
+
+def _id_columns(headers: Iterable[str], source: Source) -> list[str]:
+    """The columns that can hold the submission id, best first."""
+    headers = list(headers)
+    return [header for wanted in ID_COLUMNS[source] for header in headers
+            if header == wanted or (_last_segment(header) == wanted and _is_metadata(header))]
+
+
+def _id_column(headers: Sequence[str], source: Source) -> str | None:
+    columns = _id_columns(headers, source)
+    return columns[0] if columns else None
+
+
+def _submission_id(values: Mapping[str, str], source: Source) -> tuple[str, str]:
+    """(column, id) of a submission: the first id column that holds a value."""
+    columns = _id_columns(values, source)
+    for column in columns:
+        if values[column].strip():
+            return column, values[column]
+    return (columns[0] if columns else ID_COLUMNS[source][0]), ""
+
+
+# --------------------------------------------------------------------------- interpreting
+
+
+def parse_instrument_key(text: str) -> tuple[str, str] | None:
+    """``"empowerment-interview@2.0"`` → ``("empowerment-interview", "2.0")``."""
+    match = re.fullmatch(r"\s*'?([a-z0-9][a-z0-9_-]*)@([0-9]+(?:\.[0-9]+)*)'?\s*", text or "")
+    return (match.group(1), match.group(2)) if match else None
+
+
+def interpret(
+    found: SubmissionFile,
+    instruments: Mapping[str, Instrument],
+    default_instrument: str | None = None,
+    today: date | None = None,
+) -> Reading:
+    """Turn every submission into an :class:`Interview` for the instrument it declares.
+
+    ``instruments`` maps ``id@version`` to the instrument (normally ``library()``);
+    ``default_instrument`` is used for submissions that do not declare one (forms made before
+    the ``instrument`` field existed). ``today`` is the latest acceptable interview date.
+    """
+    today = today or date.today()
+    reading = Reading(found, [], list(found.notes), [p for p in found.problems])
+    if found.errors:
+        return reading
+    is_json = found.format == "json"
+    instrument_header = _header_for(found.headers, INSTRUMENT)
+    declared = {s.values.get(instrument_header or "", "") for s in found.submissions}
+    used = [instruments[k] for k in sorted(declared | {default_instrument or ""}) if
+            k in instruments]
+    if not used:
+        used = list(instruments.values())
+    what = " or ".join(i.key for i in used)
+    known = {*CONTRACT_FIELDS, REPEAT} | {item.id for i in used for item in i.items}
+    repeat_known = set(SERVICE_FIELDS) | {
+        f"{EFFECT_PREFIX}{axis}" for i in used if i.services for axis in i.axis_ids()}
+    conditions = {str(o.value) for i in used if i.services for o in i.services.conditions}
+    repeat_known |= {f"conditions/{c}" for c in conditions} | {f"conditions-{c}" for c in
+                                                                conditions}
+    if not is_json:
+        missing = [c for c in REQUIRED_COLUMNS if _header_for(found.headers, c) is None]
+        if _id_column(found.headers, found.source) is None:
+            missing.append(ID_COLUMNS[found.source][0])
+        if missing:
+            hint = _other_source_hint(found)
+            reading.problems += [RowProblem(1, column, f"missing column '{column}'{hint}")
+                                 for column in missing]
+            return reading
+    # JSON has no header row: a field is named in each submission (row 0: the whole file).
+    header_row = 0 if is_json else 1
+    names = _index(found.headers, known, reading.problems, what, header_row=header_row)
+    repeat_names = _index(found.repeat_headers, repeat_known, reading.problems,
+                          f"the services section of {what}", header_row=header_row,
+                          sheet=found.repeat_sheet)
+    if not found.has_repeat_data and any(i.services for i in used):
+        reading.notes.append(
+            "This file has no services data (a plain CSV holds no repeat groups): the interviews "
+            "are imported without the services section. To include services, use the Kobo XLSX "
+            "export or the KoboToolbox API (JSON), or ODK Central's zip export."
+        )
+    for submission in found.submissions:
+        reading.interviews.append(_interview(
+            submission, found, names, repeat_names, instruments, default_instrument, today))
+    _mark_duplicates(reading.interviews, is_json)
+    return reading
+
+
+def _header_for(headers: Sequence[str], name: str) -> str | None:
+    for header in headers:
+        if not _is_metadata(header) and name_of(header, {name}) == name:
+            return header
+    return None
+
+
+def _other_source_hint(found: SubmissionFile) -> str:
+    other = _source_of_headers(found.headers)
+    if other and other != found.source:
+        return f" (this looks like a {SOURCE_NAMES[other]} export: choose {SOURCE_NAMES[other]})"
+    if found.headers and not any(name_of(h, set(CONTRACT_FIELDS)) for h in found.headers):
+        return (" (export with XML names as headers, not labels, from the form Empower wrote)")
+    return ""
+
+
+def _mark_duplicates(interviews: list[Interview], is_json: bool) -> None:
+    rows: dict[str, list[int]] = {}
+    for interview in interviews:
+        if interview.submission_id:
+            rows.setdefault(interview.submission_id, []).append(interview.row)
+    word = "position" if is_json else "row"
+    for interview in interviews:
+        others = [r for r in rows.get(interview.submission_id, []) if r != interview.row]
+        if others:
+            interview.problems.append(RowProblem(
+                interview.row, "", "duplicate submission id, also in "
+                f"{word} {', '.join(str(r) for r in others)}"))
+
+
+def normalise_id(text: str) -> str:
+    """``uuid:5b8f…`` and ``5b8f…`` are the same submission (Kobo's ``_uuid`` has no prefix)."""
+    return text.strip().removeprefix("uuid:")
+
+
+class _Row:
+    """The cells of one submission by field name, with the header each came from."""
+
+    def __init__(self, submission: RawSubmission, names: Mapping[str, str]) -> None:
+        self.submission = submission
+        self.cells: dict[str, tuple[str, str]] = {}
+        for header, value in submission.values.items():
+            name = names.get(header)
+            if name is not None:
+                self.cells.setdefault(name, (header, value))
+
+    def get(self, name: str) -> tuple[str, str]:
+        return self.cells.get(name, (name, ""))
+
+
+def _interview(
+    submission: RawSubmission,
+    found: SubmissionFile,
+    names: Mapping[str, str],
+    repeat_names: Mapping[str, str],
+    instruments: Mapping[str, Instrument],
+    default_instrument: str | None,
+    today: date,
+) -> Interview:
+    row = _Row(submission, names)
+    interview = Interview(row=submission.row)
+    problems = interview.problems
+
+    def problem(column: str, message: str) -> None:
+        problems.append(RowProblem(submission.row, column, message))
+
+    id_header, raw_id = _submission_id(submission.values, found.source)
+    interview.submission_id = normalise_id(raw_id)
+    if not interview.submission_id:
+        problem(id_header, "this submission has no id")
+    replaces = next((v for h, v in submission.values.items()
+                     if _last_segment(h) == REPLACES_COLUMN and _is_metadata(h)), "")
+    interview.replaces = normalise_id(replaces)
+
+    interview.code_column, code = row.get(PARTICIPANT_CODE)
+    interview.participant_code = code.strip().upper()
+    if not interview.participant_code:
+        problem(interview.code_column, "no participant code")
+
+    header, key = row.get(INSTRUMENT)
+    key = key.strip().strip("'")
+    if not key and default_instrument:
+        key = default_instrument
+    interview.instrument_key = key
+    instrument = instruments.get(key)
+    if not key:
+        problem(header, "the submission does not say which instrument it used; choose the "
+                        "instrument (id@version) for this file")
+    elif instrument is None:
+        known = ", ".join(sorted(instruments))
+        problem(header, f"unknown instrument '{key}' (known: {known})")
+    interview.instrument = instrument
+
+    header, text = row.get(CONDUCTED_ON)
+    interview.conducted_on, message = _date(text, today)
+    if message:
+        problem(header, message)
+
+    header, language = row.get(LANGUAGE)
+    interview.language = language.strip().lower()
+    if not interview.language:
+        problem(header, "no interview language")
+    elif instrument is not None and interview.language not in instrument.languages:
+        problem(header, f"'{language}' is not a language of {instrument.key} "
+                        f"({', '.join(instrument.languages)})")
+
+    if instrument is not None:
+        _answers(interview, instrument, row)
+        _services(interview, instrument, submission, repeat_names)
+        _validate(interview, instrument, row)
+    return interview
+
+
+def _date(text: str, today: date) -> tuple[date | None, str | None]:
+    """The interview date from ``2026-03-14`` or a date-time such as
+    ``2026-03-14T10:22:01.000+06:00`` (the date as written, in the interview's own time zone)."""
+    text = text.strip()
+    if not text:
+        return None, "no interview date"
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                         r"(?:Z|[+-]\d{2}:?\d{2})?)?", text)
+    try:
+        value = date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        value = None
+    if value is None:
+        return None, f"'{text}' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-14)"
+    # One day of grace: a phone ahead of the server's time zone is already on tomorrow.
+    if value > today + timedelta(days=1):
+        return None, f"the interview date {value.isoformat()} is in the future"
+    return value, None
+
+
+def _allowed(scale: ResponseScale) -> str:
+    values = [str(o.value) for o in scale.options]
+    if scale.prefer_not_to_say:
+        values.append(PREFER_NOT_TO_SAY)
+    return ", ".join(values)
+
+
+def _scale_value(scale: ResponseScale, text: str) -> tuple[int | str | None, str | None]:
+    """The scale option a text stands for (``"7"`` → ``7``), or why there is none."""
+    text = text.strip()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        text = text[:-2]  # 7.0: a number re-saved by a spreadsheet
+    for option in scale.options:
+        if str(option.value) == text:
+            return option.value, None
+    if text == PREFER_NOT_TO_SAY and scale.prefer_not_to_say:
+        return PREFER_NOT_TO_SAY, None
+    return None, f"'{text}' is not an answer on scale '{scale.id}' (allowed: {_allowed(scale)})"
+
+
+def _answers(interview: Interview, instrument: Instrument, row: _Row) -> None:
+    for item in instrument.items:
+        header, text = row.get(item.id)
+        if not text.strip():
+            continue
+        if item.kind == "text":
+            interview.narratives[item.id] = text.strip()
+            continue
+        assert item.scale is not None
+        value, message = _scale_value(instrument.scales[item.scale], text)
+        if message:
+            interview.problems.append(RowProblem(interview.row, header, message))
+        else:
+            interview.answers[item.id] = value
+
+
+def _option(options: Sequence[Option], text: str, what: str) -> tuple[str | None, str | None]:
+    for option in options:
+        if str(option.value) == text:
+            return str(option.value), None
+    allowed = ", ".join(str(o.value) for o in options)
+    return None, f"unknown {what} '{text}' (allowed: {allowed})"
+
+
+def _services(interview: Interview, instrument: Instrument, submission: RawSubmission,
+              names: Mapping[str, str]) -> None:
+    entries = [e for e in submission.services if any(v.strip() for k, v in e.values.items()
+                                                     if k in names)]
+    if not entries:
+        return
+    block = instrument.services
+    if block is None:
+        interview.problems.append(RowProblem(
+            interview.row, REPEAT, f"{instrument.key} has no services section, but this "
+            f"submission lists {len(entries)} services"))
+        return
+    effect_scale = instrument.scales[block.effect_scale]
+    for entry in entries:
+        cells = {names[h]: (h, v.strip()) for h, v in entry.values.items() if h in names}
+        problems: list[RowProblem] = []
+
+        def problem(header: str, message: str, entry: RepeatRow = entry,
+                    problems: list[RowProblem] = problems) -> None:
+            column = f"{header} ({entry.label})" if entry.label else header
+            problems.append(RowProblem(entry.row, column, message, sheet=entry.sheet))
+
+        record: dict[str, Any] = {}
+        for key, options, what in (("service_type", block.service_types, "service"),
+                                   ("provider_type", block.provider_types, "provider")):
+            header, text = cells.get(key, (key, ""))
+            if not text:
+                problem(header, f"no {what} chosen")
+                continue
+            record[key], message = _option(options, text, what)
+            if message:
+                problem(header, message)
+        header, text = cells.get("respected_wishes", ("respected_wishes", ""))
+        wishes = {"yes": True, "no": False, "": None, PREFER_NOT_TO_SAY: None, "unsure": None}
+        if text.lower() in wishes:
+            record["respected_wishes"] = wishes[text.lower()]
+        else:
+            problem(header, f"'{text}' is not an answer here (allowed: yes, no, "
+                            f"{PREFER_NOT_TO_SAY})")
+        record["conditions"] = _conditions(block.conditions, cells, problem)
+        effects: dict[str, Any] = {}
+        for axis in instrument.axis_ids():
+            header, text = cells.get(f"{EFFECT_PREFIX}{axis}", (f"{EFFECT_PREFIX}{axis}", ""))
+            value, message = _scale_value(effect_scale, text) if text else (None, None)
+            if message:
+                problem(header, message)
+            effects[axis] = value
+        record["effects"] = effects
+        if problems:
+            interview.problems += problems
+        else:
+            interview.services.append(record)
+
+
+def _conditions(options: Sequence[Option], cells: Mapping[str, tuple[str, str]],
+                problem: Any) -> list[str]:
+    """A select_multiple: space-separated values, or (when a tool exported one column per
+    choice) the choices whose column holds 1."""
+    chosen: list[str] = []
+    if "conditions" in cells:
+        header, text = cells["conditions"]
+        for part in text.split():
+            value, message = _option(options, part, "condition")
+            if message:
+                problem(header, message)
+            elif value not in chosen:
+                chosen.append(value)
+        return chosen
+    for name, (_header, text) in cells.items():
+        if name.startswith("conditions") and text.lower() in _TRUE:
+            chosen.append(name[len("conditions") + 1:])
+    return [c for c in (str(o.value) for o in options) if c in chosen]
+
+
+def _validate(interview: Interview, instrument: Instrument, row: _Row) -> None:
+    """The instrument's own rules (required questions …), on the values that converted
+    cleanly; values that did not are already reported (and not again as "no answer")."""
+    reported = {p.column for p in interview.problems}
+    for found in validate_answers(instrument, {**interview.answers, **interview.narratives},
+                                  interview.services):
+        header = row.get(found.field)[0] if found.field in {i.id for i in instrument.items} \
+            else found.field
+        if header not in reported:
+            interview.problems.append(RowProblem(interview.row, header, found.message))
+
+
+__all__ = [
+    "CONTRACT_FIELDS",
+    "FORMAT_NAMES",
+    "ID_COLUMNS",
+    "SOURCES",
+    "SOURCE_NAMES",
+    "Interview",
+    "RawSubmission",
+    "Reading",
+    "RepeatRow",
+    "RowProblem",
+    "SubmissionFile",
+    "interpret",
+    "name_of",
+    "normalise_id",
+    "parse_instrument_key",
+    "read_submissions",
+]

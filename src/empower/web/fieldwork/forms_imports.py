@@ -1,0 +1,51 @@
+"""The upload form for importing interviews collected offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from empower.instruments import library, text_in
+
+#: Exports of a few thousand interviews stay well below this.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def instrument_choices() -> list[tuple[str, str]]:
+    return [(key, f"{text_in(i.title, 'en')[0]} ({key})") for key, i in sorted(library().items())]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File downloaded from KoboToolbox or ODK Central"),
+        help_text=_("KoboToolbox: the XLSX export (with services), a CSV export, or the API's "
+                    "JSON. ODK Central: the zip export (with services) or its CSV. Use the "
+                    "form Empower made, and XML names as headers."),
+    )
+    source = forms.ChoiceField(
+        label=_("Where it comes from"), required=False, widget=forms.RadioSelect,
+        choices=[("", _("Work it out from the file")), ("kobo", _("KoboToolbox")),
+                 ("odk", _("ODK Central"))],
+    )
+    instrument = forms.ChoiceField(
+        label=_("Instrument, for submissions that do not say which they used"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [  # type: ignore[attr-defined]
+            ("", _("As each submission says")), *instrument_choices()
+        ]
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB. Export fewer submissions at a time.")
+                % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        return upload
