@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+
+# Interface translations (docs/languages.md): collect every marked text of the site into the
+# English, Bengali and Burmese catalogues, keeping what is translated, then compile them. Run it
+# after changing interface text, and commit the .po and .mo files it changes.
+LANGUAGE_CODES := en bn my
+messages: $(STAMP)
+	cd src/empower/web && ../../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
+		-e html,txt,py --add-location=file --ignore=static --ignore=locale
+	cd src/empower/web && ../../../$(BIN)/empower compilemessages $(addprefix -l ,$(LANGUAGE_CODES))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -33,6 +33,8 @@ PUBLIC = {
 #: organisation's figures (tested in their own modules to hold only that organisation's data).
 ORGANISATION_WIDE = {
     "instrument_quality",  # tests/web/test_instrument_quality.py
+    "api_instrument_detail",  # instruments are the same for everyone: tests/web/api/
+    "instrument_xlsform",  # the same form for everyone; tests/web/test_instrument_pages.py
 }
 
 
@@ -86,9 +88,13 @@ def _kwargs(name: str, route: str, data: dict) -> dict:
     }
     pk_by_route = {
         "assessment_detail": data["assessment"].pk,
+        "api_assessment_detail": data["assessment"].pk,
         "member_update": data["membership"].pk,
         "member_unlock": data["membership"].pk,
         "member_reset_two_step": data["membership"].pk,
+        **dict.fromkeys(("import_review", "import_discard"), data["membership"].user
+                        .pending_imports.get_or_create(organisation=data["project"].organisation,
+                                                       filename="other-8080.json")[0].pk),
         **{name: data["project"].pk for name, _route in _routes() if name.startswith("review_")},
     }
     kwargs = {}

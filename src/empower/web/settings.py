@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "empower.web.accounts.middleware.OrganisationMiddleware",
+    # After the organisation middleware: the person's own language choice is on their membership.
+    "empower.web.accounts.middleware.UserLanguageMiddleware",
     # After the organisation middleware: whether two-step login is required depends on the role.
     "empower.web.accounts.middleware.TwoStepMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lock-out page.
@@ -226,3 +228,41 @@ LOGGING = {
 EMPOWER_QUICK_EXIT_URL = os.environ.get("EMPOWER_QUICK_EXIT_URL", "")
 # Addresses of a reverse proxy whose X-Forwarded-For the audit trail may trust ("*" for any).
 EMPOWER_TRUSTED_PROXY = os.environ.get("EMPOWER_TRUSTED_PROXY", "")
+
+# The API (Django REST framework, docs/api.md): read-only JSON, with the site's login session
+# or a personal key (`Authorization: Token …`). Session first, so that a request without
+# valid credentials gets 403 like the site's pages (DRF answers 401 only when the first
+# scheme names a challenge). No browsable HTML API: JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "empower.web.api.authentication.ApiTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["empower.web.api.permissions.AnyMember"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "empower.web.api.pagination.Pages",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No `?format=` switch and no `.json` suffixes: one representation, one route per name.
+    "URL_FORMAT_OVERRIDE": None,
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Empower API",
+    "DESCRIPTION": "Read-only access to one organisation's pseudonymous participant records, "
+                   "assessments, axis scores and cohort aggregates. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema holds no data, but the site serves nothing to strangers; the same file is in
+    # the source code (docs/openapi.yaml) for anyone who wants it without an account.
+    "SERVE_PERMISSIONS": ["empower.web.api.permissions.AnyMember"],
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GenderEnum": "empower.web.people.models.Gender",
+        "StatusEnum": "empower.web.people.models.Status",
+        "InstrumentKindEnum": "empower.web.api.serializers.INSTRUMENT_KINDS",
+        "ItemKindEnum": "empower.web.api.serializers.ITEM_KINDS",
+    },
+}

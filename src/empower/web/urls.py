@@ -20,6 +20,7 @@ urlpatterns = [
         name="member_reset_two_step",
     ),
     path("account/two-step/", account_views.two_step, name="two_step"),
+    path("account/language/", account_views.language_preference, name="account_language"),
     path("participants/", include("empower.web.people.urls")),
     path("", include("empower.web.assessments.urls")),
     path("audit/", include("empower.web.audit.urls")),

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "empower.web.accounts"
     label = "accounts"
-    verbose_name = "Organisations and people who log in"
+    verbose_name = _("Organisations and people who log in")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, Role
+from .models import Membership, Organisation, Role
 
 
 class NewMemberForm(forms.Form):
@@ -68,3 +70,28 @@ class OrganisationSettingsForm(forms.ModelForm):
                 "A phone number or place, printed on consent receipts. Not a personal number."
             ),
         }
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    """Each language in its own script, so a person finds theirs whatever is shown now."""
+    choices = [("", _("Whatever this phone or computer is set to"))]
+    for code, name in settings.LANGUAGES:
+        own = get_language_info(code)["name_local"]
+        shown = str(name)  # the language's name in the language of the page
+        choices.append((code, own if own == shown else f"{own} ({shown})"))
+    return choices
+
+
+class LanguageForm(forms.ModelForm):
+    """The language a person reads Empower in, stored with their login."""
+
+    language = forms.TypedChoiceField(
+        label=_("Language"), required=False, choices=_language_choices, empty_value="",
+        widget=forms.RadioSelect,
+        help_text=_("Used on every phone or computer you log in from. Interviews and consent "
+                    "have their own language, chosen for each participant."),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["language"]

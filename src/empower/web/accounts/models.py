@@ -59,6 +59,13 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    #: the language this person reads Empower in, on every device they log in from; empty:
+    #: whatever the device asks for (browser setting or the switcher at the foot of each page).
+    #: A code from settings.LANGUAGES, checked by the form (no choices here, so that adding a
+    #: language needs no migration).
+    language = models.CharField(
+        _("language of the interface"), max_length=10, blank=True, default=""
+    )
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organisation} ({self.role})"

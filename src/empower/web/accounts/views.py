@@ -16,6 +16,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from empower.web.audit.log import Action, record
 
 from . import lockout, twofactor
-from .forms import CodeForm, NewMemberForm, OrganisationSettingsForm, RoleForm
+from .forms import CodeForm, LanguageForm, NewMemberForm, OrganisationSettingsForm, RoleForm
+from .middleware import set_language_cookie
 from .models import Membership, Role
 from .permissions import role_required
 
@@ -291,3 +293,24 @@ def member_reset_two_step(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Two-step login for %(name)s has been reset.")
                      % {"name": membership.user.get_username()})
     return redirect("team")
+
+
+# --------------------------------------------------------------------------------------------
+# the person's own language
+
+
+@role_required(*Role.values)
+def language_preference(request: HttpRequest) -> HttpResponse:
+    """Choose the language Empower is shown in, for this person on every device."""
+    membership = request.membership  # type: ignore[attr-defined]
+    form = LanguageForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        chosen = form.cleaned_data["language"]
+        with translation.override(chosen or translation.get_language()):
+            messages.success(request, _("Saved. Empower is now shown in this language."))
+        response = redirect("account_language")
+        if chosen:
+            set_language_cookie(response, chosen)
+        return response
+    return render(request, "accounts/language.html", {"form": form})

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentsConfig(AppConfig):
     name = "empower.web.assessments"
     label = "assessments"
-    verbose_name = "Empowerment assessments"
+    verbose_name = _("Empowerment assessments")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument, library
 from empower.instruments.model import PREFER_NOT_TO_SAY
@@ -88,13 +89,14 @@ def reliabilities(assessments: list[Assessment]) -> tuple[dict[tuple, float], li
                 found[key] = alpha
         if instrument.scoring.method == "ladder":
             notes.append(
-                f"{instrument.key}: one self-rating per axis, so its reliability cannot be "
-                f"computed from one interview; {LADDER_RELIABILITY} is assumed."
+                _("%(instrument)s: one self-rating per axis, so its reliability cannot be "
+                  "computed from one interview; %(reliability)s is assumed.")
+                % {"instrument": instrument.key, "reliability": LADDER_RELIABILITY}
             )
         else:
             notes.append(
-                f"{instrument.key}: reliability is Cronbach's alpha of each axis's items, "
-                "from this organisation's own answers."
+                _("%(instrument)s: reliability is Cronbach's alpha of each axis's items, "
+                  "from this organisation's own answers.") % {"instrument": instrument.key}
             )
     return found, notes
 
@@ -121,8 +123,9 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL)
             times[axis] = time_to_improvement(scores_on_axis, reliability, axis=axis)
         except ValueError:
             notes.append(
-                f"{axis}: not analysed — the first scores do not vary enough, or too few "
-                "people have them, to tell a reliable change from measurement error."
+                _("%(axis)s: not analysed — the first scores do not vary enough, or too few "
+                  "people have them, to tell a reliable change from measurement error.")
+                % {"axis": axis}
             )
     if not parts:
         return {"axes": [], "notes": notes}
@@ -133,8 +136,8 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL)
     across = classified.loc[crossed, "participant"].nunique()
     if across:
         notes.append(
-            f"{across} participants were assessed with two instrument versions; their change "
-            "is measured only on the axes both versions share."
+            _("%(count)s participants were assessed with two instrument versions; their change "
+              "is measured only on the axes both versions share.") % {"count": across}
         )
     rows = summary.astype(object).where(summary.notna(), None).to_dict("records")
     shown = {row["axis"] for row in rows if not row.get("withheld")}

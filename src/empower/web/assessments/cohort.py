@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from empower.instruments import get_instrument, library, score
 from empower.instruments.model import text_in
@@ -152,9 +153,9 @@ def cohort_report(
         "organisation": organisation.name,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "synthetic": synthetic,
-        "counted": "participants with an assessment and consent, in force now, to the "
-                   "organisation's own reporting; scores from each participant's most recent "
-                   "assessment with each instrument version",
+        "counted": _("participants with an assessment and consent, in force now, to the "
+                     "organisation's own reporting; scores from each participant's most recent "
+                     "assessment with each instrument version"),
         "instruments": sorted(set(scores["instrument_id"] + "@" + scores["instrument_version"]))
         if not scores.empty else [],
     }

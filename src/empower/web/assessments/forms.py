@@ -13,22 +13,50 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from empower.instruments import Instrument, Item, Option
-from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
+from empower.instruments.model import DEFAULT_LANGUAGE, NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
 
 PREFER_NOT_TO_SAY_LABEL = _("Prefer not to say")
 NOT_APPLICABLE_LABEL = _("Does not apply")
+#: Put after a text shown in English because the participant's language is missing for it.
+#: Translators: keep it short and in brackets; the explanation below uses it.
+FALLBACK_MARK = pgettext_lazy("text shown in English", "[EN]")
+FALLBACK_EXPLANATION = _(
+    "Texts marked %(mark)s are not yet translated into this language, so they are shown in "
+    "English. Translate them for the participant as you read them out."
+)
 
 
-def _label(texts: dict[str, str], language: str) -> str:
+def fallback_explanation() -> str:
+    """What the mark means, in the active language (the interview's or the consent's)."""
+    return str(FALLBACK_EXPLANATION) % {"mark": FALLBACK_MARK}
+
+
+def marked(texts: dict[str, str], language: str) -> str:
+    """``texts`` in ``language``, or in English with the fallback mark."""
     text, fell_back = text_in(texts, language)
     # The mark tells the interviewer the participant's language is missing for this text.
-    return f"{text} [EN]" if fell_back and language != "en" else text
+    return f"{text} {FALLBACK_MARK}" if fell_back and language != DEFAULT_LANGUAGE else text
+
+
+def missing_texts(instrument: Instrument, language: str) -> int:
+    """How many of the texts an interview shows have no version in ``language``."""
+    if language == DEFAULT_LANGUAGE:
+        return 0
+    texts = [instrument.title, *(i.text for i in instrument.items),
+             *(a.label for a in instrument.axes), *(f.label for f in instrument.factors),
+             *(o.label for s in instrument.scales.values() for o in s.options)]
+    if instrument.services is not None:
+        block = instrument.services
+        texts += [o.label for o in (*block.service_types, *block.provider_types,
+                                    *block.conditions)]
+    return sum(1 for t in texts if text_in(t, language)[1])
 
 
 def _choices(options: tuple[Option, ...], language: str) -> list[tuple[str, str]]:
-    return [(str(o.value), _label(o.label, language)) for o in options]
+    return [(str(o.value), marked(o.label, language)) for o in options]
 
 
 def _to_value(raw: str) -> int | str | None:
@@ -84,12 +112,12 @@ class AnswersForm(forms.Form):
             self.fields[item.id] = self._field_for(item)
 
     def _field_for(self, item: Item) -> forms.Field:
-        label = _label(item.text, self.language)
+        label = marked(item.text, self.language)
         if item.kind == "effect" and item.axis:
             # Inside its factor's section an effect question needs only the axis: the section
             # heading names the factor, so the phone screen is not filled with repeated text.
             axis = next(a for a in self.instrument.axes if a.id == item.axis)
-            label = _label(axis.label, self.language)
+            label = marked(axis.label, self.language)
         if item.kind == "text":
             return forms.CharField(
                 label=label, required=False, max_length=4000,
@@ -113,7 +141,7 @@ class AnswersForm(forms.Form):
         """Group the fields for display: ratings first, then one group per factor."""
         instrument = self.instrument
         sections: dict[str, Section] = {}
-        factor_labels = {f.id: _label(f.label, self.language) for f in instrument.factors}
+        factor_labels = {f.id: marked(f.label, self.language) for f in instrument.factors}
         for item in instrument.items:
             if item.factor:
                 key, title = f"factor:{item.factor}", factor_labels[item.factor]
@@ -127,7 +155,7 @@ class AnswersForm(forms.Form):
 
     def _effect_legend(self, scale_id: str) -> list[str]:
         legend = [
-            _label(o.label, self.language)
+            marked(o.label, self.language)
             for o in self.instrument.scales[scale_id].options
             if o.value != NOT_APPLICABLE
         ]
@@ -183,7 +211,7 @@ class ServiceForm(forms.Form):
         ] + [(NOT_APPLICABLE, str(NOT_APPLICABLE_LABEL))]
         for axis in instrument.axes:
             self.fields[f"effect__{axis.id}"] = forms.ChoiceField(
-                label=_label(axis.label, language), required=False, choices=effect_choices
+                label=marked(axis.label, language), required=False, choices=effect_choices
             )
 
     def clean(self) -> dict[str, Any]:

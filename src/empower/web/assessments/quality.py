@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument
 from empower.instruments.model import text_in
@@ -35,22 +36,23 @@ def _answers(organisation: Organisation, instrument: Instrument) -> pd.DataFrame
 
 def _alpha_sentence(alpha: float) -> str:
     if alpha >= 0.95:
-        return ("Very high: the items may ask nearly the same thing; a shorter subscale could "
-                "do as well.")
+        return _("Very high: the items may ask nearly the same thing; a shorter subscale could "
+                 "do as well.")
     if alpha >= 0.8:
-        return "Good: the items hang together well enough to follow individuals over time."
+        return _("Good: the items hang together well enough to follow individuals over time.")
     if alpha >= 0.7:
-        return "Acceptable for comparing groups; individual changes need to be large to count."
-    return ("Low: the items do not measure one thing well here. Check translations and "
-            "reverse-worded items before relying on this subscale.")
+        return _("Acceptable for comparing groups; individual changes need to be large to "
+                 "count.")
+    return _("Low: the items do not measure one thing well here. Check translations and "
+             "reverse-worded items before relying on this subscale.")
 
 
 def _fit_sentence(fit: Any) -> str:
     good = fit.cfi >= 0.95 and fit.tli >= 0.95 and fit.rmsea <= 0.06 and fit.srmr <= 0.08
     if good:
-        return "The declared structure fits these answers well (Hu & Bentler's cut-offs)."
-    return ("The declared structure fits these answers less well than hoped: look at the "
-            "loadings for items that do not belong where the instrument puts them.")
+        return _("The declared structure fits these answers well (Hu & Bentler's cut-offs).")
+    return _("The declared structure fits these answers less well than hoped: look at the "
+             "loadings for items that do not belong where the instrument puts them.")
 
 
 def instrument_quality(
@@ -61,17 +63,18 @@ def instrument_quality(
                               "notes": []}
     if instrument.scoring.method == "ladder":
         result["notes"].append(
-            "This instrument asks one self-rating per axis, so there is no internal "
-            "consistency to compute. Change over time assumes a test–retest reliability of "
-            f"{LADDER_RELIABILITY}; measure it (the same question twice, two weeks apart, with "
-            "people whose situation has not changed) and replace the assumption."
+            _("This instrument asks one self-rating per axis, so there is no internal "
+              "consistency to compute. Change over time assumes a test–retest reliability of "
+              "%(reliability)s; measure it (the same question twice, two weeks apart, with "
+              "people whose situation has not changed) and replace the assumption.")
+            % {"reliability": LADDER_RELIABILITY}
         )
         return result
     answers = _answers(organisation, instrument)
     result["n"] = len(answers)
     result["notes"].append(
-        "Every assessment made with this version counts, so people assessed several times "
-        "appear several times; the figures are a little more certain than they should be."
+        _("Every assessment made with this version counts, so people assessed several times "
+          "appear several times; the figures are a little more certain than they should be.")
     )
     for subscale in instrument.subscales:
         keyed = keyed_answers(instrument, answers, list(subscale.items))

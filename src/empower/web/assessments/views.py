@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from empower.instruments import Instrument, get_instrument
+from empower.instruments import DEFAULT_LANGUAGE, Instrument, get_instrument
 from empower.instruments.model import text_in
 from empower.metrics.privacy import Audience
 from empower.reports.cohort import render_cohort_html
@@ -27,7 +28,7 @@ from empower.web.people.models import Participant, Referral, ReferralKind
 from empower.web.people.views import get_participant
 
 from .cohort import cohort_report
-from .forms import AnswersForm, DetailsForm, ServiceForm
+from .forms import AnswersForm, DetailsForm, ServiceForm, fallback_explanation, missing_texts
 from .models import Assessment, AssessmentDraft
 from .quality import instrument_quality
 from .recording import record_assessment
@@ -83,7 +84,8 @@ def _pause(
     """Keep what has been filled in so far (encrypted) so the interview can be resumed."""
     kept = {
         name: values for name, values in request.POST.lists()
-        if name not in ("csrfmiddlewaretoken", "pause", "distress", "save", "add_service")
+        if name not in ("csrfmiddlewaretoken", "pause", "distress", "save", "add_service",
+                        "interview_language")
     }
     draft, _created = AssessmentDraft.objects.update_or_create(
         participant=participant, instrument_id=instrument.id,
@@ -93,22 +95,47 @@ def _pause(
     return draft
 
 
+def interview_language(
+    request: HttpRequest, participant: Participant, instrument: Instrument,
+    draft: AssessmentDraft | None,
+) -> str:
+    """The language the participant is interviewed in, independent of the interviewer's own.
+
+    In order: the one the interviewer chose (carried in the form while it is filled in), the
+    one a paused interview was in, the one of the participant's most recent consent, the
+    interviewer's own; always one the instrument has.
+    """
+    offered = instrument.languages
+
+    def usable(code: str | None) -> bool:
+        return bool(code) and code in offered
+
+    candidates = [
+        request.POST.get("interview_language") if request.method == "POST" else None,
+        request.GET.get("lang"),
+        draft.language if draft is not None else None,
+    ]
+    latest = participant.consents.order_by("-given_at", "-pk").first()
+    candidates += [
+        latest.language if latest is not None else None,
+        translation.get_language(),
+        DEFAULT_LANGUAGE,
+    ]
+    return next((c for c in candidates if usable(c)), offered[0])
+
+
 @role_required(*CAN_RECORD)
 def assessment_new(
     request: HttpRequest, code: str, instrument_id: str, version: str
 ) -> HttpResponse:
     participant = get_participant(request, code)
     instrument = _instrument(instrument_id, version)
-    language = request.GET.get("lang", "en")
-    if language not in instrument.languages:
-        language = "en"
     data: QueryDict | None = request.POST if request.method == "POST" else None
     draft = participant.drafts.filter(
         pk=request.GET.get("draft") or 0, instrument_id=instrument.id,
         instrument_version=instrument.version,
     ).first()
-    if data is None and draft is not None:
-        language = draft.language
+    language = interview_language(request, participant, instrument, draft)
     if request.method == "POST" and ("pause" in request.POST or "distress" in request.POST):
         distress = "distress" in request.POST
         _pause(request, participant, instrument, language, distress=distress)
@@ -123,11 +150,15 @@ def assessment_new(
         return redirect("participant_detail", code=participant.code)
     initial = _draft_initial(draft)
     details = DetailsForm(data, initial={"conducted_on": date.today(), **initial})
-    answers_form = AnswersForm(instrument, language, data, initial=initial)
-    services = _service_forms(
-        instrument, language, data, add=request.method == "POST" and "add_service" in request.POST,
-        draft=draft,
-    )
+    # What the participant hears is built in the interview's language (answer labels such as
+    # "Prefer not to say" are fixed when the fields are made), whatever the interviewer reads.
+    with translation.override(language):
+        answers_form = AnswersForm(instrument, language, data, initial=initial)
+        services = _service_forms(
+            instrument, language, data,
+            add=request.method == "POST" and "add_service" in request.POST, draft=draft,
+        )
+        fallback_note = fallback_explanation() if missing_texts(instrument, language) else ""
     errors: list[str] = []
     if request.method == "POST" and "add_service" not in request.POST:
         valid = [details.is_valid(), answers_form.is_valid()] + [f.is_valid() for f in services]
@@ -162,6 +193,8 @@ def assessment_new(
             "title": text_in(instrument.title, language)[0],
             "language": language,
             "languages": [(c, INTERVIEW_LANGUAGES.get(c, c)) for c in instrument.languages],
+            "draft": draft,
+            "fallback_note": fallback_note,
             "details": details,
             "sections": answers_form.sections(),
             "services": services,

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "empower.web.people"
     label = "people"
-    verbose_name = "Participants and consent"
+    verbose_name = _("Participants and consent")

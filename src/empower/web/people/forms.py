@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .consent_texts import CURRENT_VERSION, purpose_text
+from .consent_texts import CURRENT_VERSION, purpose_text, purpose_text_in
 from .models import (
     Consent,
     ConsentDecision,
@@ -81,6 +81,9 @@ class ConsentForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.language = language
+        #: names of the answer fields whose wording is shown in English for want of a
+        #: translation (marked on the page)
+        self.fallback_fields: set[str] = set()
         self.fields["given_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if not self.is_bound:
             self.initial["given_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
@@ -90,10 +93,12 @@ class ConsentForm(forms.ModelForm):
             "Only if the witness is not a member of staff. Stored encrypted."
         )
         for purpose in Purpose:
+            text, fell_back = purpose_text_in(purpose.value, language)
+            if fell_back and language != "en":
+                self.fallback_fields.add(f"answer_{purpose.value}")
             self.fields[f"answer_{purpose.value}"] = forms.ChoiceField(
                 label=purpose.label, choices=ANSWER_CHOICES, required=False,
-                help_text=purpose_text(purpose.value, language),
-                widget=forms.RadioSelect,
+                help_text=text, widget=forms.RadioSelect,
             )
         self.fields["referral_provider"] = forms.CharField(
             label=_("Provider the participant agreed to be referred to"), required=False,

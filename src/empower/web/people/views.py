@@ -6,6 +6,7 @@ import pandas as pd
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,9 +16,11 @@ from empower.reports.charts import trajectory_svg
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
 from empower.web.assessments.change import change_bands
+from empower.web.assessments.forms import FALLBACK_MARK, fallback_explanation
 from empower.web.audit.log import Action, record
 
-from .consent_texts import receipt_text
+from . import consent_texts
+from .consent_texts import purpose_text_in, receipt_text_in
 from .forms import ConsentForm, ContactForm, ParticipantForm
 from .models import Participant
 from .services import erase, withdraw
@@ -132,12 +135,28 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
 CONSENT_LANGUAGES = {"en": "English", "bn": "বাংলা", "my": "မြန်မာ"}
 
 
+def consent_language(request: HttpRequest, participant: Participant) -> str:
+    """The language the consent wording is read in, independent of the worker's own.
+
+    In order: the one the worker chose (carried in the form while it is filled in), the one of
+    the participant's most recent consent, the worker's own; always one the wording has.
+    """
+    offered = consent_texts.languages()
+    latest = participant.consents.order_by("-given_at", "-pk").first()
+    candidates = [
+        request.POST.get("consent_language") if request.method == "POST" else None,
+        request.GET.get("lang"),
+        latest.language if latest is not None else None,
+        translation.get_language(),
+        "en",
+    ]
+    return next((c for c in candidates if c and c in offered), offered[0])
+
+
 @role_required(*CAN_RECORD)
 def consent_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = get_participant(request, code)
-    language = request.GET.get("lang", "en")
-    if language not in CONSENT_LANGUAGES:
-        language = "en"
+    language = consent_language(request, participant)
     form = ConsentForm(
         request.POST or None, organisation=request.organisation,  # type: ignore[attr-defined]
         language=language,
@@ -153,10 +172,13 @@ def consent_create(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Consent recorded. Give the participant their receipt."))
         return redirect("consent_receipt", code=participant.code, consent_id=consent.pk)
+    with translation.override(language):
+        fallback_note = fallback_explanation() if form.fallback_fields else ""
     return render(
         request, "people/consent_form.html",
         {"form": form, "participant": participant, "language": language,
-         "languages": CONSENT_LANGUAGES.items()},
+         "languages": [(c, CONSENT_LANGUAGES.get(c, c)) for c in consent_texts.languages()],
+         "mark": FALLBACK_MARK, "fallback_note": fallback_note},
     )
 
 
@@ -183,20 +205,31 @@ def consent_receipt(request: HttpRequest, code: str, consent_id: int) -> HttpRes
     consent = get_object_or_404(participant.consents, pk=consent_id)
     language = consent.language
     version = consent.wording_version
-
-    def text(key: str) -> str:
-        return receipt_text(key, language, version)
-
+    labels, fell_back = {}, False
+    for key in ("title", "agreed", "not_agreed", "withdraw", "code", "date", "contact",
+                "provider", "until"):
+        text, missing = receipt_text_in(key, language, version)
+        fell_back |= missing
+        with translation.override(language):
+            labels[key] = f"{text} {FALLBACK_MARK}" if missing and language != "en" else text
+    # A decision keeps the exact sentence that was read; it was English if the wording had no
+    # translation for its purpose.
+    fallback_purposes = {
+        d.purpose for d in consent.decisions.all()
+        if language != "en" and purpose_text_in(d.purpose, language, version)[1]
+    }
+    with translation.override(language):
+        note = fallback_explanation() if fell_back or fallback_purposes else ""
     return render(
         request, "people/consent_receipt.html",
         {
             "participant": participant,
             "consent": consent,
             "language": language,
-            "labels": {key: text(key) for key in (
-                "title", "agreed", "not_agreed", "withdraw", "code", "date", "contact",
-                "provider", "until",
-            )},
+            "labels": labels,
+            "mark": FALLBACK_MARK,
+            "fallback_purposes": fallback_purposes,
+            "fallback_note": note,
             "agreed": consent.agreed(),
             "refused": consent.refused(),
             "organisation": request.organisation,  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewsConfig(AppConfig):
     name = "empower.web.reviews"
     label = "reviews"
-    verbose_name = "Evidence reviews"
+    verbose_name = _("Evidence reviews")
