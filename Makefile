@@ -33,9 +33,9 @@ lint: $(STAMP)
 # after changing interface text, and commit the .po and .mo files it changes.
 LANGUAGE_CODES := en bn my
 messages: $(STAMP)
-	cd src/empower/web && ../../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
+	cd src/empower/web && EMPOWER_VAR_DIR=$(CURDIR)/var ../../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
 		-e html,txt,py --add-location=file --ignore=static --ignore=locale
-	cd src/empower/web && ../../../$(BIN)/empower compilemessages $(addprefix -l ,$(LANGUAGE_CODES))
+	cd src/empower/web && EMPOWER_VAR_DIR=$(CURDIR)/var ../../../$(BIN)/empower compilemessages $(addprefix -l ,$(LANGUAGE_CODES))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
