@@ -408,10 +408,35 @@ def test_conditions_exported_one_column_per_choice():
         "conditions_attached", "pressure_to_participate"]
 
 
-def test_an_edited_kobo_submission_names_the_one_it_replaces():
+def test_an_edited_kobo_submission_keeps_its_first_id_and_names_the_one_it_replaces():
+    # As KoboToolbox writes an edit: a new _uuid and meta/instanceID, the previous one in
+    # meta/deprecatedID, and the first one kept in meta/rootUuid.
     document = json.loads((DATA / "kobo_api_v2.json").read_text(encoding="utf-8"))
-    document["results"][0]["_uuid"] = "0f0e0d0c-1111-4222-8333-944455566677"
-    document["results"][0]["meta/deprecatedID"] = f"uuid:{IDS[0]}"
+    edited = document["results"][0]
+    edited["_uuid"] = "0f0e0d0c-1111-4222-8333-944455566677"
+    edited["meta/instanceID"] = "uuid:0f0e0d0c-1111-4222-8333-944455566677"
+    edited["meta/deprecatedID"] = f"uuid:{IDS[0]}"
     reading = read("x.json", data=json.dumps(document).encode())
-    assert reading.interviews[0].submission_id == "0f0e0d0c-1111-4222-8333-944455566677"
+    assert reading.interviews[0].submission_id == IDS[0]
+    assert reading.interviews[0].version_id == "0f0e0d0c-1111-4222-8333-944455566677"
     assert reading.interviews[0].replaces == IDS[0]
+
+
+def test_a_kobo_submission_edited_twice_is_still_known_by_its_root_uuid():
+    document = json.loads((DATA / "kobo_api_v2.json").read_text(encoding="utf-8"))
+    edited = document["results"][0]
+    edited["_uuid"] = "33333333-3333-4333-8333-333333333333"
+    edited["meta/instanceID"] = "uuid:33333333-3333-4333-8333-333333333333"
+    edited["meta/deprecatedID"] = "uuid:22222222-2222-4222-8222-222222222222"
+    reading = read("x.json", data=json.dumps(document).encode())
+    assert reading.interviews[0].submission_id == IDS[0]
+    assert reading.interviews[0].ids == {
+        IDS[0], "33333333-3333-4333-8333-333333333333", "22222222-2222-4222-8222-222222222222"}
+
+
+def test_an_older_kobo_export_without_root_uuid_uses_uuid():
+    document = json.loads((DATA / "kobo_api_v2.json").read_text(encoding="utf-8"))
+    for record in document["results"]:
+        del record["meta/rootUuid"]
+    reading = read("x.json", data=json.dumps(document).encode())
+    assert [i.submission_id for i in reading.interviews] == IDS

@@ -25,8 +25,10 @@ import csv
 import io
 import json
 import re
+import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
@@ -56,13 +58,35 @@ CONTRACT_FIELDS = (INSTRUMENT, PARTICIPANT_CODE, CONDUCTED_ON, LANGUAGE)
 #: Columns without which no row of a table can be used.
 REQUIRED_COLUMNS = (PARTICIPANT_CODE, CONDUCTED_ON, LANGUAGE)
 
-#: Where each tool keeps the submission id, in order of preference.
+#: Where each tool keeps the id that stays the same when a submission is edited, in order of
+#: preference. KoboToolbox gives every edit a new ``_uuid`` and ``meta/instanceID`` and keeps
+#: the first one in ``meta/rootUuid`` (always present since 2025); ODK Central gives every edit a
+#: new ``meta-instanceID`` and keeps the first one in ``KEY`` (which ``PARENT_KEY`` points to).
 ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "kobo": ("rootUuid", "_uuid", "instanceID"),
+    "odk": ("KEY", "instanceID"),
+}
+#: Where each tool keeps the id of this version of the submission.
+VERSION_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "kobo": ("_uuid", "instanceID"),
     "odk": ("instanceID", "KEY"),
 }
+#: The id column named when a file has none.
+ID_COLUMN_NAMES = {"kobo": "_uuid", "odk": "instanceID"}
 #: Where each tool records that a submission replaces an edited one.
 REPLACES_COLUMN = "deprecatedID"
+#: The longest submission id Empower keeps (real ones are "uuid:" and 36 characters).
+MAX_ID_LENGTH = 100
+
+#: Review decisions that mean "do not use this submission": ODK Central's ``ReviewState``, and
+#: KoboToolbox's ``_validation_status`` as exported with XML values (the uid) or with labels.
+REJECTED = {
+    "odk": ("ReviewState", {"rejected"}, "rejected in ODK Central"),
+    "kobo": ("_validation_status", {"validation_status_not_approved", "not approved"},
+             "marked \"Not approved\" in KoboToolbox"),
+}
+#: ODK Central's ``Status`` for a submission of an encrypted form it could not decrypt.
+UNDECRYPTED = {"not decrypted", "missing encrypted form data"}
 
 #: Metadata both tools add. Kobo's own fields start with ``_`` (``_uuid``, ``_submission_time``,
 #: ``_submission__uuid`` on repeat sheets …), and item ids never do; ``meta/…`` and
@@ -79,7 +103,10 @@ _METADATA = frozenset({
     "FormVersion",
 })
 _METADATA_GROUPS = ("meta", "formhub")
-_SEPARATORS = "/-"
+#: Group separators: Kobo's default ``/`` (its export dialog lets people choose another, often
+#: ``.``, ``:`` or ``_``), ODK Central's ``-``.
+_SEPARATORS = "/-.:_"
+_SPLIT = re.compile(r"[/\-.:]")
 _TRUE = {"1", "true", "yes"}
 
 FORMAT_NAMES: dict[tuple[str, str], str] = {
@@ -179,8 +206,13 @@ class Interview:
     """
 
     row: int
+    #: the id that stays the same when the submission is edited in the tool
     submission_id: str = ""
+    #: the id of this version of the submission (differs from ``submission_id`` once edited)
+    version_id: str = ""
     replaces: str = ""
+    #: why the tool's reviewers turned this submission down ("" when they did not)
+    rejected: str = ""
     participant_code: str = ""
     #: the header of the participant code column, as written in the file
     code_column: str = PARTICIPANT_CODE
@@ -192,6 +224,11 @@ class Interview:
     narratives: dict[str, str] = field(default_factory=dict)
     services: list[dict[str, Any]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ids(self) -> set[str]:
+        """Every id this submission has had: its own, the first one, the one it replaced."""
+        return {i for i in (self.submission_id, self.version_id, self.replaces) if i}
 
 
 @dataclass
@@ -237,7 +274,7 @@ def read_submissions(
     chosen: Source = source or _guess_source(data, kind)
     found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None)
     try:
-        if not data.strip(b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"):
+        if _BLANK.fullmatch(data):
             raise _Unusable("The file is empty.")
         if source == "odk" and kind == "json":
             raise _Unusable(
@@ -253,6 +290,16 @@ def read_submissions(
     if not found.submissions and not found.errors:
         found.problems.append(RowProblem(0, "", "The file holds no submissions."))
     return found
+
+
+#: Nothing but byte-order marks, NULs and white space (matched in place: no copy of the file).
+_BLANK = re.compile(rb"[\x00\t\r\n \xef\xbb\xbf\xff\xfe]*")
+#: The most a download may unpack to: a zip or workbook of a few thousand interviews stays far
+#: below it, and a "zip bomb" (a small file that unpacks to gigabytes) is refused before it is
+#: unpacked. The sizes a zip declares are binding: Python never unpacks more than them.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Sheets of a workbook looked at for the submissions and the services.
+MAX_SHEETS = 50
 
 
 def _kind(data: bytes, filename: str) -> str:
@@ -282,10 +329,23 @@ def _guess_source(data: bytes, kind: str) -> Source:
     if kind != "csv":
         return "kobo"
     try:
-        headers = _csv_rows(_decode(data)[0])[0] if data.strip() else []
-    except (_Unusable, IndexError, csv.Error):
+        headers = next(_csv_rows(_decode(_head(data))[0]), [])
+    except (_Unusable, csv.Error):
         return "kobo"
     return _source_of_headers(headers) or "kobo"
+
+
+def _head(data: bytes, size: int = 65536) -> bytes:
+    """The first whole lines of a text file, enough for its header row."""
+    if len(data) <= size:
+        return data
+    head = data[:size]
+    cut = head.rfind(b"\n")
+    head = head[:cut + 1] if cut > 0 else head
+    if (data.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4) \
+            and len(head) % 2:
+        head = head[:-1]  # UTF-16: whole two-byte units only
+    return head
 
 
 def _source_of_headers(headers: Iterable[str]) -> Source | None:
@@ -351,7 +411,20 @@ def _text(value: Any) -> str:
         return value.isoformat(sep="T")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    # PostgreSQL cannot store NUL in text; it never belongs in a typed answer.
+    return str(value).replace("\x00", "").strip()
+
+
+def ascii_digits(text: str) -> str:
+    """Digits of any script as ASCII: Bengali ``৭`` and Burmese ``၇`` are ``7``.
+
+    Choice values come from the form and are always ASCII, but a value corrected by hand on a
+    phone or in a spreadsheet set to Bengali or Burmese may hold that script's digits. Each
+    decimal digit (Unicode category Nd) has exactly one value, so the conversion is exact;
+    anything else (Burmese letter ``ဝ`` that looks like zero, say) is left as it is."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
@@ -392,15 +465,21 @@ def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
     return header, body
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+#: One line of text with its line ending (``\r\n``, ``\n`` or the old Mac ``\r``).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
     """Rows of a CSV whose separator is a comma, a semicolon (Kobo's default) or a tab
-    (Excel's "Unicode text"), decided on the header line."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    (Excel's "Unicode text"), decided on the header line. The rows are read one at a time from
+    the text, which is never copied whole."""
+    first = text[:65536].lstrip("\ufeff").split("\n", 1)[0]
     unquoted = re.sub(r'"[^"]*"', "", first)
     delimiter = max(",;\t", key=unquoted.count)
     if not unquoted.count(delimiter):
         delimiter = ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    lines = (match.group(0) for match in _LINE.finditer(text))
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
@@ -413,10 +492,10 @@ def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
     if note and note not in found.notes:
         found.notes.append(note)
     try:
-        rows = _csv_rows(text)
+        return _table(_csv_rows(text), sheet, found)
     except csv.Error as error:
-        raise _Unusable(f"The file could not be read as CSV: {error}.") from None
-    return _table(rows, sheet, found)
+        raise _Unusable(f"{sheet or 'The file'} could not be read as CSV ({error}). Download "
+                        "it again, and do not change it in a spreadsheet first.") from None
 
 
 def _read_csv(data: bytes, filename: str, found: SubmissionFile) -> None:
@@ -475,6 +554,9 @@ def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
                         repeat_headers.update(dict.fromkeys(values))
                         submission.services.append(
                             RepeatRow("", position, values, label=f"service {number}"))
+            elif isinstance(value, dict) and key == REJECTED["kobo"][0]:
+                # {"uid": "validation_status_approved", "label": "Approved", ...}, or {}
+                submission.values[key] = _text(value.get("uid"))
             elif not isinstance(value, (list, dict)):
                 submission.values[key] = _text(value)
         found.submissions.append(submission)
@@ -482,49 +564,106 @@ def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
     found.repeat_headers = list(repeat_headers)
 
 
+def _unpacked_size(archive: zipfile.ZipFile, names: Iterable[str] | None = None) -> int:
+    members = archive.infolist() if names is None else [archive.getinfo(n) for n in names]
+    return sum(m.file_size for m in members)
+
+
+def _too_big(what: str) -> _Unusable:
+    return _Unusable(f"{what} unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB, "
+                     "far more than a download of interviews. Export fewer submissions at a "
+                     "time (for example one month), and import each file.")
+
+
 def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
     from openpyxl import load_workbook  # only needed for workbooks
 
+    name = filename or "The file"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise _Unusable("This is an old-style Excel file (.xls). Export XLSX or CSV instead.")
     if not data.startswith(b"PK\x03\x04"):
-        raise _Unusable(f"{filename or 'The file'} is not an Excel workbook (it may be a CSV "
+        raise _Unusable(f"{name} is not an Excel workbook (it may be a CSV "
                         "or text file with the wrong name, or damaged).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = _unpacked_size(archive)
+    except (zipfile.BadZipFile, ValueError):
+        unpacked = 0  # openpyxl says below what is wrong with it
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _too_big(name)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise _Unusable(f"{filename or 'The file'} is not an Excel workbook that can be read "
+        raise _Unusable(f"{name} is not an Excel workbook that can be read "
                         f"({type(error).__name__}).") from None
     try:
-        tables = {sheet.title: _table(sheet.iter_rows(values_only=True), sheet.title, found)
-                  for sheet in book.worksheets}
+        main_name, repeat_name, others = _pick_sheets(book)
+        found.headers, body = _table(book[main_name].iter_rows(values_only=True), main_name,
+                                     found)
+        repeat_body: list[tuple[int, dict[str, str]]] = []
+        if repeat_name is not None:
+            found.repeat_headers, repeat_body = _table(
+                book[repeat_name].iter_rows(values_only=True), repeat_name, found)
+    except _Unusable:
+        raise
+    except Exception as error:  # a sheet damaged part-way through
+        raise _Unusable(f"{name} is damaged: a sheet could not be read to its end "
+                        f"({type(error).__name__}). Download it again.") from None
     finally:
         book.close()
-    repeat_name = next((t for t in tables if t.lower() == REPEAT), None) or next(
-        (t for t, (h, _) in tables.items() if "_parent_index" in h and REPEAT in t.lower()), None)
-    main_name = next((t for t, (h, _) in tables.items()
-                      if t != repeat_name and "_parent_index" not in h), None)
-    if main_name is None:
-        raise _Unusable("The workbook has no sheet of submissions.")
-    found.headers, body = tables[main_name]
+    if others:
+        found.notes.append("These sheets of the workbook were not read (they are not the "
+                           "submissions or the services): " + ", ".join(others) + ".")
     found.submissions = [RawSubmission(row, values) for row, values in body]
     if repeat_name is None:
         found.has_repeat_data = False
         return
     found.has_repeat_data = True
     found.repeat_sheet = repeat_name
-    found.repeat_headers, repeat_body = tables[repeat_name]
     _link(found, repeat_body, repeat_name,
           parent_keys=(("_parent_index", "_index"), ("_submission__uuid", "_uuid")))
 
 
+def _pick_sheets(book: Any) -> tuple[str, str | None, list[str]]:
+    """The sheet of submissions, the services sheet, and the other sheets' names.
+
+    Kobo's export puts the submissions first (named after the form's title, cut to 31
+    characters) and each repeat on a sheet named after it, with ``_parent_index``. Only the
+    header row of each sheet is read to decide, so a workbook with many sheets costs little.
+    """
+    titles = book.sheetnames
+    if len(titles) > MAX_SHEETS:
+        raise _Unusable(f"The workbook has {len(titles)} sheets; a KoboToolbox export has one "
+                        "for the submissions and one for each repeat. Export it again from "
+                        "KoboToolbox.")
+    headers: dict[str, list[str]] = {}
+    for title in titles:
+        first = next(book[title].iter_rows(max_row=1, values_only=True), ())
+        headers[title] = [_text(h) for h in first]
+    repeat_name = next((t for t in titles if t.lower() == REPEAT), None) or next(
+        (t for t in titles if "_parent_index" in headers[t] and REPEAT in t.lower()), None)
+    candidates = [t for t in titles
+                  if t != repeat_name and "_parent_index" not in headers[t] and any(headers[t])]
+    # The first sheet with a submission id or a participant code; else simply the first.
+    main_name = next((t for t in candidates
+                      if _id_column(headers[t], "kobo") or _header_for(headers[t],
+                                                                        PARTICIPANT_CODE)),
+                     candidates[0] if candidates else None)
+    if main_name is None:
+        raise _Unusable("The workbook has no sheet of submissions.")
+    others = [t for t in titles if t not in (main_name, repeat_name)]
+    return main_name, repeat_name, others
+
+
 def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
+    name = filename or "The file"
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = [n for n in archive.namelist()
-                 if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
-    except zipfile.BadZipFile:
-        raise _Unusable(f"{filename or 'The file'} is not a zip file (it may be damaged, or a "
+                 if n.lower().endswith(".csv") and not n.startswith("__MACOSX")
+                 and not n.startswith("media/")]
+    except (zipfile.BadZipFile, ValueError):
+        raise _Unusable(f"{name} is not a zip file (it may be damaged, or a "
                         "CSV with the wrong name).") from None
     if not names:
         raise _Unusable("The zip file holds no CSV files. Download the CSV export (zip) from "
@@ -537,7 +676,10 @@ def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
     if ignored:
         found.notes.append("These files in the zip were not read (Empower's form has no such "
                            "repeat): " + ", ".join(ignored) + ".")
-    found.headers, body = _read_csv_table(archive.read(main), "", found)
+    wanted = [n for n in (main, repeat) if n is not None]
+    if _unpacked_size(archive, wanted) > MAX_UNPACKED_BYTES:
+        raise _too_big(name)
+    found.headers, body = _read_csv_table(_member(archive, main, name), "", found)
     found.submissions = [RawSubmission(row, values) for row, values in body]
     if repeat is None:
         found.has_repeat_data = False
@@ -545,9 +687,25 @@ def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
     sheet = PurePosixPath(repeat).name
     found.has_repeat_data = True
     found.repeat_sheet = sheet
-    found.repeat_headers, repeat_body = _read_csv_table(archive.read(repeat), sheet, found)
+    found.repeat_headers, repeat_body = _read_csv_table(_member(archive, repeat, name), sheet,
+                                                        found)
     _link(found, repeat_body, sheet,
           parent_keys=(("PARENT_KEY", "KEY"), ("PARENT_KEY", "meta-instanceID")))
+
+
+def _member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    """One file of a zip, or a plain reason why it cannot be unpacked."""
+    try:
+        return archive.read(member)
+    except NotImplementedError:  # (a kind of RuntimeError, so first)
+        raise _Unusable(f"{name} was packed in a way that cannot be unpacked here. Download "
+                        "the export from ODK Central again and import it as it comes.") from None
+    except RuntimeError:  # a password-protected zip
+        raise _Unusable(f"{name} is protected with a password. Download the export from ODK "
+                        "Central again and import it as it comes.") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        raise _Unusable(f"{name} is damaged ({PurePosixPath(member).name} cannot be "
+                        "unpacked). Download it again.") from None
 
 
 def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], sheet: str,
@@ -577,14 +735,25 @@ def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], 
 # --------------------------------------------------------------------------- column names
 
 
+def _segments(header: str) -> list[str]:
+    """A header's group path. ``_`` cannot be split on (item ids hold it), except after the
+    metadata groups: ``meta_instanceID`` when ``_`` was chosen as Kobo's group separator."""
+    parts = _SPLIT.split(header)
+    if len(parts) == 1:
+        for group in _METADATA_GROUPS:
+            if header.startswith(f"{group}_"):
+                return [group, header[len(group) + 1:]]
+    return parts
+
+
 def _last_segment(header: str) -> str:
-    return re.split(r"[/-]", header)[-1]
+    return _segments(header)[-1]
 
 
 def _is_metadata(header: str) -> bool:
     if header.startswith("_") or header in _METADATA:
         return True
-    segments = re.split(r"[/-]", header)
+    segments = _segments(header)
     return segments[0] in _METADATA_GROUPS or segments[-1] in _METADATA
 
 
@@ -629,25 +798,26 @@ def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem], 
     return names
 
 
-def _id_columns(headers: Iterable[str], source: Source) -> list[str]:
-    """The columns that can hold the submission id, best first."""
+def _id_columns(headers: Iterable[str], wanted: Sequence[str]) -> list[str]:
+    """The columns that can hold an id, best first."""
     headers = list(headers)
-    return [header for wanted in ID_COLUMNS[source] for header in headers
-            if header == wanted or (_last_segment(header) == wanted and _is_metadata(header))]
+    return [header for name in wanted for header in headers
+            if header == name or (_last_segment(header) == name and _is_metadata(header))]
 
 
 def _id_column(headers: Sequence[str], source: Source) -> str | None:
-    columns = _id_columns(headers, source)
+    columns = _id_columns(headers, ID_COLUMNS[source])
     return columns[0] if columns else None
 
 
-def _submission_id(values: Mapping[str, str], source: Source) -> tuple[str, str]:
+def _submission_id(values: Mapping[str, str], wanted: Sequence[str],
+                   missing: str) -> tuple[str, str]:
     """(column, id) of a submission: the first id column that holds a value."""
-    columns = _id_columns(values, source)
+    columns = _id_columns(values, wanted)
     for column in columns:
         if values[column].strip():
             return column, values[column]
-    return (columns[0] if columns else ID_COLUMNS[source][0]), ""
+    return (columns[0] if columns else missing), ""
 
 
 # --------------------------------------------------------------------------- interpreting
@@ -692,7 +862,7 @@ def interpret(
     if not is_json:
         missing = [c for c in REQUIRED_COLUMNS if _header_for(found.headers, c) is None]
         if _id_column(found.headers, found.source) is None:
-            missing.append(ID_COLUMNS[found.source][0])
+            missing.append(ID_COLUMN_NAMES[found.source])
         if missing:
             hint = _other_source_hint(found)
             reading.problems += [RowProblem(1, column, f"missing column '{column}'{hint}")
@@ -704,11 +874,18 @@ def interpret(
     repeat_names = _index(found.repeat_headers, repeat_known, reading.problems,
                           f"the services section of {what}", header_row=header_row,
                           sheet=found.repeat_sheet)
-    if not found.has_repeat_data and any(i.services for i in used):
+    if not found.has_repeat_data and any(i.services for i in used) and found.format == "csv":
         reading.notes.append(
             "This file has no services data (a plain CSV holds no repeat groups): the interviews "
             "are imported without the services section. To include services, use the Kobo XLSX "
             "export or the KoboToolbox API (JSON), or ODK Central's zip export."
+        )
+    elif not found.has_repeat_data and any(i.services for i in used):
+        # KoboToolbox adds the services sheet, ODK Central the services file, only when some
+        # submission has a service; without one the interviews are complete as they are.
+        reading.notes.append(
+            "This file has no services data: either no one recorded a service in these "
+            "interviews, or the services sheet or file was removed. Check before importing."
         )
     for submission in found.submissions:
         reading.interviews.append(_interview(
@@ -783,16 +960,29 @@ def _interview(
     def problem(column: str, message: str) -> None:
         problems.append(RowProblem(submission.row, column, message))
 
-    id_header, raw_id = _submission_id(submission.values, found.source)
+    missing = ID_COLUMN_NAMES[found.source]
+    id_header, raw_id = _submission_id(submission.values, ID_COLUMNS[found.source], missing)
     interview.submission_id = normalise_id(raw_id)
-    if not interview.submission_id:
-        problem(id_header, "this submission has no id")
+    interview.version_id = normalise_id(_submission_id(
+        submission.values, VERSION_ID_COLUMNS[found.source], missing)[1])
     replaces = next((v for h, v in submission.values.items()
                      if _last_segment(h) == REPLACES_COLUMN and _is_metadata(h)), "")
     interview.replaces = normalise_id(replaces)
+    if not interview.submission_id:
+        problem(id_header, "this submission has no id")
+    elif max(len(i) for i in interview.ids) > MAX_ID_LENGTH:
+        problem(id_header, f"this submission id is longer than {MAX_ID_LENGTH} characters; "
+                           "it does not come from KoboToolbox or ODK Central as it is")
+    interview.rejected = _rejected(submission.values, found.source)
+    status = submission.values.get("Status", "").strip().lower()
+    if found.source == "odk" and status in UNDECRYPTED:
+        problem("Status", "ODK Central could not decrypt this submission, so the file holds "
+                          "none of its answers. Export again from ODK Central and enter the "
+                          "form's passphrase when it asks for it.")
+        return interview
 
     interview.code_column, code = row.get(PARTICIPANT_CODE)
-    interview.participant_code = code.strip().upper()
+    interview.participant_code = ascii_digits(code.strip().upper())
     if not interview.participant_code:
         problem(interview.code_column, "no participant code")
 
@@ -830,12 +1020,26 @@ def _interview(
     return interview
 
 
+def _rejected(values: Mapping[str, str], source: Source) -> str:
+    column, refused, reason = REJECTED[source]
+    return reason if values.get(column, "").strip().lower() in refused else ""
+
+
+#: Excel counts days from 1899-12-30 (its serial 60 is a 29 February 1900 that never was, so
+#: this holds from March 1900 on; interviews are far later).
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
 def _date(text: str, today: date) -> tuple[date | None, str | None]:
     """The interview date from ``2026-03-14`` or a date-time such as
-    ``2026-03-14T10:22:01.000+06:00`` (the date as written, in the interview's own time zone)."""
-    text = text.strip()
+    ``2026-03-14T10:22:01.000+06:00`` (the date as written, in the interview's own time zone),
+    or from the day number Excel shows when a date cell lost its format (``46095``)."""
+    text = ascii_digits(text.strip())
     if not text:
         return None, "no interview date"
+    if re.fullmatch(r"\d{5}(\.0+)?", text) and 36526 <= float(text) < 73051:
+        # 2000-01-01 … 2099-12-31 as an Excel day number: a date cell shown as a number.
+        text = (_EXCEL_EPOCH + timedelta(days=int(float(text)))).isoformat()
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                          r"(?:Z|[+-]\d{2}:?\d{2})?)?", text)
     try:
@@ -859,9 +1063,11 @@ def _allowed(scale: ResponseScale) -> str:
 
 def _scale_value(scale: ResponseScale, text: str) -> tuple[int | str | None, str | None]:
     """The scale option a text stands for (``"7"`` → ``7``), or why there is none."""
-    text = text.strip()
-    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
-        text = text[:-2]  # 7.0: a number re-saved by a spreadsheet
+    text = ascii_digits(text.strip())
+    if re.fullmatch(r"[+-]?\d+\.0+", text):
+        text = text.split(".")[0]  # 7.0: a number re-saved by a spreadsheet
+    if text.startswith("+") and text[1:].isdigit():
+        text = text[1:]  # +1 on the effect scale, as a spreadsheet may show it
     for option in scale.options:
         if str(option.value) == text:
             return option.value, None

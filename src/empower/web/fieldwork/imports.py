@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from empower.instruments import library
 from empower.instruments.submissions import (
@@ -41,6 +41,10 @@ from .models import ImportedSubmission
 Status = Literal["add", "added", "skipped", "problem"]
 
 NO_PARTICIPANT = "no participant with this code in your organisation"
+SAVED_MEANWHILE = ("this submission was imported by someone else a moment ago; check the file "
+                   "again to see what is still new")
+NOT_STORABLE = ("this submission could not be saved (a value is too long or holds characters "
+                "that cannot be stored); check it in the tool")
 
 
 @dataclass
@@ -52,6 +56,8 @@ class RowOutcome:
     instrument_key: str
     status: Status
     note: str = ""
+    #: why a row is skipped: "imported", "earlier_version" or "rejected"
+    reason: str = ""
     problems: list[RowProblem] = field(default_factory=list)
 
 
@@ -139,10 +145,12 @@ def run_import(
             else:
                 outcome.written = True
     except IntegrityError:
-        # Another import of the same submissions finished first; nothing of this one stays.
+        # Another import of the same submissions committed first (caught at the commit, not
+        # by a row's savepoint); nothing of this one stays.
         outcome.written = False
         outcome.problems.append(RowProblem(0, "", "These submissions were being imported by "
-                                                  "someone else at the same moment. Try again."))
+                                                  "someone else at the same moment. Check the "
+                                                  "file again."))
     if outcome.written:
         for row in outcome.rows:
             if row.status == "add":
@@ -162,7 +170,7 @@ def _apply(
     participants = {
         p.code: p for p in Participant.objects.for_organisation(organisation).filter(code__in=codes)
     }
-    ids = {i.submission_id for i in interviews} | {i.replaces for i in interviews if i.replaces}
+    ids = {i for interview in interviews for i in interview.ids}
     imported = set(
         ImportedSubmission.objects.filter(organisation=organisation, submission_id__in=ids)
         .values_list("submission_id", flat=True)
@@ -184,14 +192,20 @@ def _one(
     imported: set[str],
 ) -> RowOutcome:
     row = RowOutcome(interview.row, interview.participant_code, interview.instrument_key, "add")
-    if interview.submission_id in imported:
-        row.status = "skipped"
+    own = interview.version_id or interview.submission_id
+    if own in imported:
+        row.status, row.reason = "skipped", "imported"
         row.note = "already imported"
         return row
-    if interview.replaces and interview.replaces in imported:
+    if interview.ids & imported:
         # Edited in the tool after it was imported: the assessment in Empower stays the record.
-        row.status = "skipped"
+        row.status, row.reason = "skipped", "earlier_version"
         row.note = "an earlier version of this submission was already imported"
+        return row
+    if interview.rejected:
+        # A reviewer turned it down in the tool (a test interview, the wrong person …).
+        row.status, row.reason = "skipped", "rejected"
+        row.note = interview.rejected
         return row
     problems = list(interview.problems)
     participant = participants.get(interview.participant_code)
@@ -202,25 +216,36 @@ def _one(
         return row
     assert interview.conducted_on is not None
     try:
-        assessment = record_assessment(
-            participant=participant,
-            instrument=interview.instrument,
-            conducted_on=interview.conducted_on,
-            language=interview.language,
-            interviewer=user,
-            answers=interview.answers,
-            narratives=interview.narratives,
-            services=interview.services,
-        )
+        # A savepoint per row: a database refusal (on PostgreSQL it would spoil the whole
+        # transaction) undoes this row only, and is reported on it like any other problem.
+        with transaction.atomic():
+            assessment = record_assessment(
+                participant=participant,
+                instrument=interview.instrument,
+                conducted_on=interview.conducted_on,
+                language=interview.language,
+                interviewer=user,
+                answers=interview.answers,
+                narratives=interview.narratives,
+                services=interview.services,
+            )
+            ImportedSubmission.objects.create(
+                organisation=organisation, source=source, submission_id=interview.submission_id,
+                assessment=assessment, imported_by=user,
+            )
     except ValidationError as error:
         row.status = "problem"
         row.problems = [RowProblem(interview.row, "", message) for message in error.messages]
         return row
-    ImportedSubmission.objects.create(
-        organisation=organisation, source=source, submission_id=interview.submission_id,
-        assessment=assessment, imported_by=user,
-    )
-    imported.add(interview.submission_id)
+    except IntegrityError:
+        row.status = "problem"
+        row.problems = [RowProblem(interview.row, "", SAVED_MEANWHILE)]
+        return row
+    except DatabaseError:
+        row.status = "problem"
+        row.problems = [RowProblem(interview.row, "", NOT_STORABLE)]
+        return row
+    imported.update(interview.ids)
     return row
 
 

@@ -22,9 +22,14 @@ from .forms_imports import UploadForm
 from .imports import ImportOutcome, audit_import, run_import
 from .models import PendingImport
 
+#: Problems listed on the page; a file with thousands of them needs fixing at its source first.
+MAX_SHOWN = 200
+
 
 def _pending(request: HttpRequest, pk: int) -> PendingImport:
     """The user's own upload in their own organisation, or 404 (also once it has expired)."""
+    # Expired uploads go at the next visit of anyone, not only of the upload page.
+    PendingImport.objects.expired().delete()
     return get_object_or_404(
         PendingImport.objects.current(), pk=pk,
         organisation=request.organisation,  # type: ignore[attr-defined]
@@ -61,7 +66,10 @@ def _context(pending: PendingImport, outcome: ImportOutcome) -> dict[str, Any]:
         "outcome": outcome,
         "rows": outcome.rows,
         "errors": outcome.errors,
-        "warnings": outcome.warnings,
+        "shown_errors": outcome.errors[:MAX_SHOWN],
+        "more_errors": max(0, len(outcome.errors) - MAX_SHOWN),
+        "warnings": outcome.warnings[:MAX_SHOWN],
+        "more_warnings": max(0, len(outcome.warnings) - MAX_SHOWN),
     }
 
 

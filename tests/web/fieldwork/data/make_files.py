@@ -241,8 +241,51 @@ def odk() -> None:
         archive.writestr("empowerment_interview-services.csv", repeat)
 
 
+CONDITIONS = ("conditions_attached", "excessive_oversight", "pressure_to_participate",
+              "paternalistic", "repeated_storytelling", "photos_without_consent", "none")
+
+
+def odk_central_real() -> None:
+    """ODK Central's zip as it downloads today (central-backend's ``streamBriefcaseCsvs``) for
+    the form id Empower writes, ``empowerment-interview``, with "Split select multiple choices
+    into columns" on: the repeat file has ``conditions`` and then ``conditions/<choice>`` (0 or
+    1) for every choice. The first submission was edited in Central (``Edits`` 1, a new
+    ``meta-instanceID``; ``KEY`` and ``PARENT_KEY`` keep the first id), the third was rejected
+    by a reviewer, and the zip holds the ``media/`` folder of an export with attachments."""
+    form = "empowerment-interview"
+    header = ["SubmissionDate", *_main_values(0, SUBMISSIONS[0], "-"), "meta-instanceID",
+              "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
+              "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
+    edited = "uuid:9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+    states = ["edited", "approved", "rejected"]
+    rows = []
+    for n, s in enumerate(SUBMISSIONS):
+        instance = edited if n == 0 else f"uuid:{UUIDS[n]}"
+        rows.append([f"{s['_submission_time']}.000Z", *_main_values(n, s, "-").values(),
+                     instance, f"uuid:{UUIDS[n]}", "7", "field-worker-1", "0", "0", "",
+                     states[n], f"collect:Xy7{n}Qk2LmN8pR4sT", "1" if n == 0 else "0", "2.0"])
+    fields = ["service_type", "provider_type", "respected_wishes", "conditions",
+              *(f"conditions/{c}" for c in CONDITIONS),
+              *(f"service_effect__{a}" for a in AXES)]
+    repeat_rows = []
+    for n, s in enumerate(SUBMISSIONS):
+        for k, service in enumerate(s["services"], start=1):
+            chosen = service["conditions"].split()
+            repeat_rows.append([
+                service["service_type"], service["provider_type"], service["respected_wishes"],
+                service["conditions"], *("1" if c in chosen else "0" for c in CONDITIONS),
+                *(service[f"service_effect__{a}"] for a in AXES),
+                f"uuid:{UUIDS[n]}", f"uuid:{UUIDS[n]}/services[{k}]"])
+    with zipfile.ZipFile(HERE / "odk_central_real.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{form}.csv", _csv(header, rows))
+        archive.writestr(f"{form}-services.csv", _csv([*fields, "PARENT_KEY", "KEY"],
+                                                        repeat_rows))
+        archive.writestr("media/1718000000000.jpg", b"\xff\xd8\xff\xe0 not a real photo")
+
+
 if __name__ == "__main__":
     kobo_json()
     kobo_csv()
     kobo_xlsx()
     odk()
+    odk_central_real()

@@ -114,6 +114,8 @@ class Command(BaseCommand):
                 status = STATUS_WORDS[row.status]
                 if row.status == "problem":
                     status = f"{len(row.problems)} problem(s)"
+                elif row.status == "skipped" and row.note:
+                    status = f"{row.note} (skipped)"
                 rows.add_row(str(row.row), row.participant_code or "–",
                              row.instrument_key or "–", status)
             self.console.print(rows)
