@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "empower.web.accounts",
     "empower.web.people",
@@ -230,14 +229,20 @@ EMPOWER_QUICK_EXIT_URL = os.environ.get("EMPOWER_QUICK_EXIT_URL", "")
 EMPOWER_TRUSTED_PROXY = os.environ.get("EMPOWER_TRUSTED_PROXY", "")
 
 # The API (Django REST framework, docs/api.md): read-only JSON, with the site's login session
-# or a personal key (`Authorization: Token …`). Session first, so that a request without
-# valid credentials gets 403 like the site's pages (DRF answers 401 only when the first
-# scheme names a challenge). No browsable HTML API: JSON only.
+# or a personal key (`Authorization: Token emp_…`, stored hashed). Session first, so that a
+# request without valid credentials gets 403 like the site's pages (DRF answers 401 only when
+# the first scheme names a challenge). No browsable HTML API: JSON only. Requests made with a
+# key are rate-limited per person (EMPOWER_API_KEY_RATE, e.g. "1000/hour").
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "empower.web.api.authentication.ApiTokenAuthentication",
+        "empower.web.api.authentication.ApiKeyAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["empower.web.api.throttling.KeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": os.environ.get("EMPOWER_API_KEY_RATE", "1000/hour"),
+    },
+    "EXCEPTION_HANDLER": "empower.web.api.errors.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["empower.web.api.permissions.AnyMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from empower.instruments import get_instrument
+from empower.web.api.models import ApiKey
 from empower.web.assessments.recording import record_assessment
 
 AXES = ("healing", "purpose", "inner_peace", "self_capacity")
@@ -48,8 +48,19 @@ def key_client(make_member: Callable[..., Any]) -> Callable[..., Any]:
 
             TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.api_key, client.key = ApiKey.create_for(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {client.key}")
         client.user = user
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counts():
+    """Rate-limit counts live in the cache; start each test with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from empower.web.api.models import ApiKey
 from empower.web.people.models import ConsentDecision
 from empower.web.people.services import withdraw
 
@@ -62,7 +62,7 @@ def test_viewers_get_aggregates_and_instruments_only(org_a, key_client, two_orgs
 def test_a_login_without_membership_reads_nothing(db, org_a, two_orgs, django_user_model):
     user = django_user_model.objects.create_user("drifter", password="a-long-test-password")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiKey.create_for(user)[1]}")
     for url in [*PEOPLE, "/api/cohort/", "/api/instruments/", "/api/schema/"]:
         assert client.get(url).status_code == 403, url
 
@@ -70,7 +70,7 @@ def test_a_login_without_membership_reads_nothing(db, org_a, two_orgs, django_us
 def test_no_key_a_wrong_key_or_a_stopped_login_reads_nothing(org_a, key_client, two_orgs):
     assert APIClient().get("/api/participants/").status_code == 403
     wrong = APIClient()
-    wrong.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    wrong.credentials(HTTP_AUTHORIZATION="Token emp_00000000_" + "0" * 43)
     assert wrong.get("/api/participants/").status_code == 403
     client = key_client(org_a, "analyst")
     assert client.get("/api/participants/").status_code == 200

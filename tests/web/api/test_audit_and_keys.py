@@ -8,9 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from empower.web.api.models import KEY_PATTERN, ApiKey
 from empower.web.audit.models import AuditEntry
 
 
@@ -51,8 +51,8 @@ def test_the_key_page_makes_a_key_shown_once_and_revokes_it(org_a, login):
     page = client.get("/api/key/")
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     made = client.post("/api/key/", {"action": "create"})
-    key = Token.objects.get().key
-    assert key in made.content.decode()
+    key = KEY_PATTERN.search(made.content.decode())[0]
+    assert ApiKey.objects.active().get().prefix == key[4:12]
     assert key not in client.get("/api/key/").content.decode()  # never shown again
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -60,7 +60,8 @@ def test_the_key_page_makes_a_key_shown_once_and_revokes_it(org_a, login):
     client.post("/api/key/", {"action": "create"})
     assert api.get("/api/participants/").status_code == 403  # the old key stopped
     client.post("/api/key/", {"action": "revoke"})
-    assert not Token.objects.exists()
+    assert not ApiKey.objects.active().exists()
+    assert api.get("/api/participants/").status_code == 403
     changes = [e.detail["change"] for e in AuditEntry.objects.filter(action="api.token")
                .order_by("sequence")]
     assert changes == ["created", "replaced", "revoked"]
@@ -77,16 +78,18 @@ def test_an_administrator_reaches_the_key_page_only_after_two_step_login(
     client.force_login(make_member(org_a, "admin"))
     response = client.post("/api/key/", {"action": "create"})
     assert response.status_code == 302 and "two-step" in response["Location"]
-    assert not Token.objects.exists()
+    assert not ApiKey.objects.exists()
 
 
 def test_the_command_makes_and_revokes_a_key(org_a, make_member):
     user = make_member(org_a, "analyst", username="amina")
     out = StringIO()
     call_command("api_token", "amina", stdout=out)
-    assert Token.objects.get(user=user).key in out.getvalue()
+    key = KEY_PATTERN.search(out.getvalue())[0]
+    assert ApiKey.objects.matching(key).user == user
     call_command("api_token", "amina", "--revoke", stdout=StringIO())
-    assert not Token.objects.exists()
+    assert ApiKey.objects.matching(key) is None
+    assert not ApiKey.objects.active().exists()
     entries = AuditEntry.objects.filter(action="api.token").order_by("sequence")
     assert [(e.detail["change"], e.detail["via"], e.actor_username, e.organisation_slug)
             for e in entries] == [("created", "command", "", "org-a"),
@@ -106,11 +109,11 @@ def test_the_command_refuses_and_makes_nothing(case, org_a, make_member, django_
     with pytest.raises(CommandError) as error:
         call_command("api_token", "someone", stdout=StringIO())
     assert error.value.returncode == 1
-    assert not Token.objects.exists()
+    assert not ApiKey.objects.exists()
 
 
 def test_the_command_gives_an_administrator_with_two_step_a_key(org_a, make_member):
     user = make_member(org_a, "admin", username="boss")
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     call_command("api_token", "boss", stdout=StringIO())
-    assert Token.objects.filter(user=user).exists()
+    assert ApiKey.objects.active().filter(user=user).exists()

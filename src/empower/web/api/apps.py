@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "empower.web.api"
     label = "api"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the key scheme with drf-spectacular)

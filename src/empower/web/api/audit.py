@@ -8,6 +8,8 @@ from typing import Any
 
 from empower.web.audit.log import MAX_DETAIL_CHARS, Action, record
 
+from .models import ApiKey
+
 #: Room left in an entry's detail for everything but the list of codes.
 _ROOM_FOR_THE_REST = 300
 
@@ -23,6 +25,8 @@ def audit_read(
     detail: dict[str, Any] = {"endpoint": endpoint, "count": records, "participants": people}
     if filters:
         detail["filters"] = {key: str(value)[:40] for key, value in filters.items()}
+    if isinstance(getattr(request, "auth", None), ApiKey):
+        detail["key"] = request.auth.prefix  # which key read it, should it ever leak
     if len(json.dumps(detail)) > MAX_DETAIL_CHARS - _ROOM_FOR_THE_REST:
         detail["participants"] = len(people)  # unusually long codes: keep the number only
     record(

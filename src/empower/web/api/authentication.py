@@ -1,9 +1,9 @@
-"""Access keys (``Authorization: Token …``) for the API, and the two-step rule for them.
+"""API keys in requests (``Authorization: Token emp_…``), the two-step rule for them, and
+making and revoking them (audited).
 
-A key is DRF's ``authtoken`` token: one per person, 40 random hex characters. A key stands in
-for the password *and* the code of two-step login, so those who must use two-step login
-(administrators) get a key only once their authenticator is set up, and their key stops
-working whenever they have none (say, after a reset for a lost phone).
+A key stands in for the password *and* the code of two-step login, so those who must use
+two-step login (administrators) get a key only once their authenticator is set up, and their
+key stops working whenever they have none (say, after a reset for a lost phone).
 """
 
 from __future__ import annotations
@@ -11,15 +11,23 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from empower.web.accounts import twofactor
 from empower.web.accounts.models import Membership
 from empower.web.audit.log import Action, record
+
+from .models import ApiKey
+
+#: ``Token`` is the scheme in the documentation; ``Bearer`` is what many HTTP clients and
+#: dashboard tools send for "a key in the Authorization header", so it is accepted too.
+SCHEMES = (b"token", b"bearer")
 
 
 def two_step_ready(user: Any) -> bool:
@@ -30,16 +38,39 @@ def two_step_ready(user: Any) -> bool:
     return not twofactor.is_required(who) or twofactor.confirmed_device(user) is not None
 
 
-class ApiTokenAuthentication(TokenAuthentication):
-    """DRF's token check (an unknown key or an inactive person is refused) plus two-step."""
+class ApiKeyAuthentication(BaseAuthentication):
+    """A hashed key in the Authorization header. Unknown, malformed or revoked keys, stopped
+    logins and administrators without two-step login are refused."""
 
-    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        user, token = super().authenticate_credentials(key)
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in SCHEMES:
+            return None  # no key: another scheme (the browser session) may apply
+        if len(parts) != 2:
+            raise AuthenticationFailed(_("Send the key as the header: Authorization: Token "
+                                         "followed by one space and the key."))
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed(_("Invalid or revoked key.")) from None
+        return self.authenticate_credentials(key)
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, ApiKey]:
+        api_key = ApiKey.objects.matching(key)
+        if api_key is None:
+            raise AuthenticationFailed(_("Invalid or revoked key."))
+        user = api_key.user
+        if not user.is_active:
+            raise AuthenticationFailed(_("This login is stopped."))
         if not two_step_ready(user):
             raise AuthenticationFailed(
                 _("Administrators must set up two-step login before they can use an API key.")
             )
-        return user, token
+        api_key.mark_used()
+        return user, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Token"
 
 
 def _organisation_of(user: Any) -> Any:
@@ -47,31 +78,45 @@ def _organisation_of(user: Any) -> Any:
     return membership.organisation if membership is not None else None
 
 
-def issue_key(user: Any, *, request: Any = None, via: str = "site") -> str:
-    """Create a new key for ``user`` (replacing any old one) and return it.
+def _revoke_active(user: Any) -> list[str]:
+    """Revoke ``user``'s active key (at most one); return the revoked prefixes."""
+    active = list(ApiKey.objects.active().filter(user=user).values_list("prefix", flat=True))
+    ApiKey.objects.active().filter(user=user).update(revoked_at=timezone.now())
+    return active
 
-    The caller shows the key once; Empower never shows it again. Audited: from the site the
-    actor is the person logged in; from the command line there is no actor (the operator).
+
+def issue_key(user: Any, *, request: Any = None, via: str = "site") -> str:
+    """Create a new key for ``user`` (revoking any old one) and return it.
+
+    The caller shows the key once; only its hash is stored. Audited: from the site the actor
+    is the person logged in; from the command line there is no actor (the operator).
     """
     with transaction.atomic():
-        replaced, _deleted = Token.objects.filter(user=user).delete()
-        token = Token.objects.create(user=user)
+        # Lock the person's row so that two requests at once cannot both make a key (the
+        # one-active-key constraint would refuse the second with an error).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        replaced = _revoke_active(user)
+        api_key, key = ApiKey.create_for(user)
+        detail = {"change": "replaced" if replaced else "created", "via": via,
+                  "key": api_key.prefix}
+        if replaced:
+            detail["revoked_key"] = replaced[0]
         record(
             Action.API_TOKEN, request=request, organisation=_organisation_of(user),
-            target_type="user", target_id=str(user.pk),
-            detail={"change": "replaced" if replaced else "created", "via": via},
+            target_type="user", target_id=str(user.pk), detail=detail,
         )
-    return token.key
+    return key
 
 
 def revoke_key(user: Any, *, request: Any = None, via: str = "site") -> bool:
-    """Delete ``user``'s key; ``False`` when there was none (nothing is audited then)."""
+    """Revoke ``user``'s key; ``False`` when there was none (nothing is audited then)."""
     with transaction.atomic():
-        deleted, _detail = Token.objects.filter(user=user).delete()
-        if deleted:
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        revoked = _revoke_active(user)
+        if revoked:
             record(
                 Action.API_TOKEN, request=request, organisation=_organisation_of(user),
                 target_type="user", target_id=str(user.pk),
-                detail={"change": "revoked", "via": via},
+                detail={"change": "revoked", "via": via, "key": revoked[0]},
             )
-    return bool(deleted)
+    return bool(revoked)

@@ -1,7 +1,7 @@
 """The page where a person makes or revokes their own API key (``/api/key/``).
 
-The key is shown once, on the page that made it, and never again: Empower keeps it only to
-check it. The page sits behind two-step login like every other page, so an administrator can
+The key is shown once, on the page that made it, and never again: Empower keeps only its hash
+(see ``models``). The page sits behind two-step login like every other page, so an administrator can
 reach it only after passing the code step.
 """
 
@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from rest_framework.authtoken.models import Token
 
 from empower.web.accounts.permissions import CAN_READ_REPORTS, role_required
 
 from .authentication import issue_key, revoke_key, two_step_ready
+from .models import ApiKey
 
 
 @never_cache
@@ -33,7 +33,7 @@ def api_key(request: HttpRequest) -> HttpResponse:
             new_key = issue_key(request.user, request=request)
         elif action == "revoke":
             revoked = revoke_key(request.user, request=request)
-    existing = Token.objects.filter(user=request.user).first()
+    existing = ApiKey.objects.active().filter(user=request.user).first()
     return render(
         request, "api/key.html",
         {"new_key": new_key, "existing": existing, "revoked": revoked},

@@ -14,7 +14,13 @@ from typing import Any
 from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 from django.http import Http404
 
-from empower.instruments import Instrument, get_instrument
+from empower.instruments import (
+    NOT_APPLICABLE,
+    PREFER_NOT_TO_SAY,
+    Instrument,
+    Item,
+    get_instrument,
+)
 from empower.metrics.privacy import AGE_BAND_WIDTH
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.models import Assessment, AxisScore
@@ -107,13 +113,36 @@ def shareable_answers(assessment: Assessment) -> dict[str, Any]:
     leave through the API even if it was stored in the wrong place.
     """
     instrument = _instrument(assessment)
-    if instrument is None:
+    if instrument is None or not isinstance(assessment.answers, dict):
         return {}
     allowed = {
-        item.id for item in instrument.items
+        item.id: item for item in instrument.items
         if item.kind != "text" and item.sensitivity != "identifying"
     }
-    return {key: value for key, value in assessment.answers.items() if key in allowed}
+    return {
+        key: value for key, value in assessment.answers.items()
+        if key in allowed and _on_scale(instrument, allowed[key], value)
+    }
+
+
+def _on_scale(instrument: Instrument, item: Item, value: Any) -> bool:
+    """Whether ``value`` is an answer the item offers (or no answer at all).
+
+    Anything else — words typed into a rating by an import, a value from an older wording —
+    is left out rather than passed on: a value that is not one of the scale's options is text
+    nobody checked.
+    """
+    if value is None:
+        return True
+    scale = instrument.scales.get(item.scale or "")
+    if scale is None or isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    if value == PREFER_NOT_TO_SAY:
+        return scale.prefer_not_to_say
+    if value == NOT_APPLICABLE and item.kind == "effect":
+        return True
+    return any(type(option.value) is type(value) and option.value == value
+               for option in scale.options)
 
 
 def assessment_row(assessment: Assessment) -> dict[str, Any]:

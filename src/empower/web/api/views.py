@@ -3,6 +3,8 @@
 Each view names its permission class (see ``permissions``), scopes every query to
 ``request.organisation`` (see ``queries``), returns only what its serializer declares and
 audits reads of person-level data. Another organisation's codes and ids give 404, never data.
+Every response says ``Cache-Control: no-store``, and a query parameter an endpoint does not
+know is a 400 (a mistyped filter must not quietly return everything).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
@@ -52,24 +56,60 @@ REFUSED = {
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such record here.")}
 BAD_FILTER = {
     400: OpenApiResponse(OpenApiTypes.OBJECT,
-                         description="A query parameter is not valid; the message names it."),
+                         description="A query parameter is unknown or not valid; the message "
+                                     "names it."),
 }
 PAGE_NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such page.")}
+THROTTLED = {
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests with this key; the "
+                                                      "Retry-After header says when to retry."),
+}
+#: Query parameters of every list (``pagination.Pages``).
+PAGE_PARAMETERS = ("page", "page_size")
 
 
-def _filters(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+def _check_parameters(request: Request, known: tuple[str, ...]) -> None:
+    """400 naming every query parameter the endpoint does not know (``?organisation=``,
+    ``?particpant=``): ignoring it would answer a different question than the one asked."""
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        allowed = ", ".join(known) or _("none")
+        raise serializers.ValidationError({
+            name: [_("Unknown parameter. This endpoint takes: %(allowed)s.")
+                   % {"allowed": allowed}]
+            for name in unknown
+        })
+
+
+def _filters(serializer_class: type[serializers.Serializer], request: Request,
+             paged: bool = True) -> dict[str, Any]:
     """The query parameters the endpoint knows, checked (400 with the field's name if bad)."""
+    known = tuple(serializer_class().fields) + (PAGE_PARAMETERS if paged else ())
+    _check_parameters(request, known)
     checked = serializer_class(data=request.query_params)
     checked.is_valid(raise_exception=True)
     return dict(checked.validated_data)
+
+
+class NoStore:
+    """Person data must not stay in a browser's, a proxy's or a tool's cache."""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any,
+                          **kwargs: Any) -> Any:
+        response = super().finalize_response(  # type: ignore[misc]
+            request, response, *args, **kwargs
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 # --- instruments ----------------------------------------------------------------------------
 
 
 @extend_schema(tags=["instruments"], responses={200: InstrumentSummarySerializer(many=True),
-                                                **REFUSED, **PAGE_NOT_FOUND})
-class InstrumentList(generics.ListAPIView):
+                                                **BAD_FILTER, **REFUSED, **PAGE_NOT_FOUND,
+                                                **THROTTLED})
+class InstrumentList(NoStore, generics.ListAPIView):
     """Every instrument version in the library (id, version, title, languages)."""
 
     permission_classes = [AnyMember]
@@ -79,6 +119,7 @@ class InstrumentList(generics.ListAPIView):
         return sorted(library().values(), key=lambda i: (i.id, i.version))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _check_parameters(request, PAGE_PARAMETERS)
         page = self.paginate_queryset(self.get_queryset())
         rows = [queries.instrument_data(instrument) for instrument in page or []]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
@@ -91,9 +132,9 @@ class InstrumentList(generics.ListAPIView):
                          description="e.g. empowerment-interview"),
         OpenApiParameter("version", str, OpenApiParameter.PATH, description="e.g. 2.0"),
     ],
-    responses={200: InstrumentSerializer, **REFUSED, **NOT_FOUND},
+    responses={200: InstrumentSerializer, **BAD_FILTER, **REFUSED, **NOT_FOUND, **THROTTLED},
 )
-class InstrumentDetail(generics.RetrieveAPIView):
+class InstrumentDetail(NoStore, generics.RetrieveAPIView):
     """One instrument version as plain data: items, response scales, axes, factors,
     subscales, scoring and the services block. The same for every organisation."""
 
@@ -101,6 +142,7 @@ class InstrumentDetail(generics.RetrieveAPIView):
     serializer_class = InstrumentSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _check_parameters(request, ())
         try:
             instrument = get_instrument(kwargs["instrument_id"], kwargs["version"])
         except KeyError:
@@ -111,7 +153,7 @@ class InstrumentDetail(generics.RetrieveAPIView):
 # --- participants, assessments, scores ------------------------------------------------------
 
 
-class PersonLevelList(generics.ListAPIView):
+class PersonLevelList(NoStore, generics.ListAPIView):
     """A paginated list of person-level records; each page read is audited.
 
     An endpoint names its audit label, its filters, and three functions: the filtered
@@ -136,7 +178,7 @@ class PersonLevelList(generics.ListAPIView):
 
 @extend_schema(tags=["people"], parameters=[ParticipantFilter],
                responses={200: ParticipantSerializer(many=True), **BAD_FILTER, **REFUSED,
-                          **PAGE_NOT_FOUND})
+                          **PAGE_NOT_FOUND, **THROTTLED})
 class ParticipantList(PersonLevelList):
     """Participants whose consent to the organisation's own reporting is in force, by code.
 
@@ -158,8 +200,9 @@ class ParticipantList(PersonLevelList):
 @extend_schema(tags=["people"],
                parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH,
                                             description="A participant code, e.g. P-7KQ2MX")],
-               responses={200: ParticipantSerializer, **REFUSED, **NOT_FOUND})
-class ParticipantDetail(generics.RetrieveAPIView):
+               responses={200: ParticipantSerializer, **BAD_FILTER, **REFUSED, **NOT_FOUND,
+                          **THROTTLED})
+class ParticipantDetail(NoStore, generics.RetrieveAPIView):
     """One participant by code (404 if the code is another organisation's, or the person's
     consent to the organisation's own reporting is not in force)."""
 
@@ -167,6 +210,7 @@ class ParticipantDetail(generics.RetrieveAPIView):
     serializer_class = ParticipantSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _check_parameters(request, ())
         code = queries.check_code(kwargs["code"])
         participant = get_object_or_404(queries.participants(request.organisation), code=code)
         data = self.get_serializer(queries.participant_row(participant)).data
@@ -186,7 +230,7 @@ def _assessment_filters(queryset: Any, filters: dict[str, Any], prefix: str = ""
 
 @extend_schema(tags=["people"], parameters=[AssessmentFilter],
                responses={200: AssessmentSerializer(many=True), **BAD_FILTER, **REFUSED,
-                          **PAGE_NOT_FOUND})
+                          **PAGE_NOT_FOUND, **THROTTLED})
 class AssessmentList(PersonLevelList):
     """Assessments of consenting participants, oldest first: instrument version, date,
     language, answers (never free text) and axis scores."""
@@ -205,8 +249,9 @@ class AssessmentList(PersonLevelList):
 @extend_schema(tags=["people"],
                parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH,
                                             description="The assessment's id.")],
-               responses={200: AssessmentSerializer, **REFUSED, **NOT_FOUND})
-class AssessmentDetail(generics.RetrieveAPIView):
+               responses={200: AssessmentSerializer, **BAD_FILTER, **REFUSED, **NOT_FOUND,
+                          **THROTTLED})
+class AssessmentDetail(NoStore, generics.RetrieveAPIView):
     """One assessment by id (404 if it is another organisation's, or its participant's
     consent to the organisation's own reporting is not in force)."""
 
@@ -214,6 +259,7 @@ class AssessmentDetail(generics.RetrieveAPIView):
     serializer_class = AssessmentSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _check_parameters(request, ())
         assessment = get_object_or_404(queries.assessments(request.organisation),
                                        pk=kwargs["pk"])
         data = self.get_serializer(queries.assessment_row(assessment)).data
@@ -224,7 +270,7 @@ class AssessmentDetail(generics.RetrieveAPIView):
 
 @extend_schema(tags=["people"], parameters=[ScoreFilter],
                responses={200: ScoreRowSerializer(many=True), **BAD_FILTER, **REFUSED,
-                          **PAGE_NOT_FOUND})
+                          **PAGE_NOT_FOUND, **THROTTLED})
 class ScoreList(PersonLevelList):
     """Axis scores in long format: one row per assessment and axis, on the 0–100 metric,
     ordered by participant code, date and axis."""
@@ -244,8 +290,8 @@ class ScoreList(PersonLevelList):
 
 
 @extend_schema(tags=["reports"], parameters=[CohortQuery],
-               responses={200: CohortReportSerializer, **BAD_FILTER, **REFUSED})
-class CohortReport(APIView):
+               responses={200: CohortReportSerializer, **BAD_FILTER, **REFUSED, **THROTTLED})
+class CohortReport(NoStore, APIView):
     """The cohort report's numbers, exactly as the Cohort report page shows them.
 
     Counts participants with an assessment and consent, in force now, to the organisation's
@@ -256,7 +302,7 @@ class CohortReport(APIView):
     permission_classes = [CanReadReports]
 
     def get(self, request: Request) -> Response:
-        query = _filters(CohortQuery, request)
+        query = _filters(CohortQuery, request, paged=False)
         language = query.get("language") or request.LANGUAGE_CODE
         role = request.membership.role
         audience = Audience.VIEWER if role == Role.VIEWER else Audience.INTERNAL

@@ -4,7 +4,8 @@
     empower api_token amina --revoke # the key stops working at once
 
 For an operator at the server, e.g. to set up a dashboard's account; people can do the same
-for themselves on the page ``/api/key/``. The key is printed once and never shown again. A
+for themselves on the page ``/api/key/``. The key is printed once and never shown again (only
+its hash is stored; see ``empower.web.api.models``). A
 person who must use two-step login (an administrator) gets a key only once their
 authenticator is set up. Audited as ``api.token`` (without an actor: the operator).
 
