@@ -180,3 +180,38 @@ def test_contact_details_are_audited_and_hidden_from_analysts(login, org_a, make
     assert "+95 9 111 2233" in page.content.decode()
     entry = AuditEntry.objects.get(action="person.view_identifying")
     assert entry.target_id == participant.code and entry.actor is not None
+
+
+def test_a_later_no_ends_an_earlier_yes(org_a, make_participant, consent_factory):
+    """Yes in one conversation, no to the same purpose in a later one: the latest word holds,
+    even though nobody pressed "withdraw"."""
+    person = make_participant(org_a, consent=False)
+    consent_factory(person, "interview", "own_reporting", days_ago=30)
+    in_force = ConsentDecision.objects.filter(consent__participant=person).in_force
+    assert in_force("own_reporting").count() == 1
+
+    consent_factory(person, "interview", days_ago=2, refused=("own_reporting",))
+    assert in_force("own_reporting").count() == 0
+    # the interview purpose was confirmed again, and both yeses stand
+    assert in_force("interview").count() == 2
+    # a week ago, before the refusal, the first yes was in force
+    assert in_force("own_reporting", at=timezone.now() - timedelta(days=7)).count() == 1
+
+    consent_factory(person, "own_reporting", days_ago=1)
+    assert list(in_force("own_reporting").values_list("consent__given_at", flat=True)) == [
+        person.consents.order_by("-given_at").first().given_at
+    ]
+
+
+def test_a_later_no_to_one_provider_leaves_a_referral_to_another(
+    org_a, make_participant, consent_factory
+):
+    person = make_participant(org_a, consent=False)
+    first = consent_factory(person, days_ago=10)
+    ConsentDecision.objects.create(consent=first, purpose="referral", agreed=True,
+                                   provider="Legal aid clinic", wording="w")
+    later = consent_factory(person, days_ago=1)
+    ConsentDecision.objects.create(consent=later, purpose="referral", agreed=False,
+                                   provider="Shelter", wording="w")
+    providers = ConsentDecision.objects.filter(consent__participant=person).in_force("referral")
+    assert list(providers.values_list("provider", flat=True)) == ["Legal aid clinic"]

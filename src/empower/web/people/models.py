@@ -222,15 +222,29 @@ class Consent(models.Model):
 class ConsentDecisionQuerySet(models.QuerySet["ConsentDecision"]):
     def in_force(self, purpose: str, at: datetime | None = None) -> ConsentDecisionQuerySet:
         """Decisions agreeing to ``purpose`` that hold at ``at``: given, not withdrawn, not
-        expired. Used by every query that puts a person's data to use."""
+        expired, and not overtaken by a later "no". Used by every query that puts a person's
+        data to use.
+
+        A later conversation in which the person says no to the same purpose (for a referral:
+        to the same provider) ends an earlier yes, even though nobody pressed "withdraw": the
+        latest word is the person's current wish. A later yes does not end an earlier yes, so
+        an interview held under the earlier consent stays covered."""
         at = at or timezone.now()
+        later_refusal = ConsentDecision.objects.filter(
+            consent__participant=models.OuterRef("consent__participant"),
+            purpose=models.OuterRef("purpose"),
+            provider=models.OuterRef("provider"),
+            agreed=False,
+            consent__given_at__gt=models.OuterRef("consent__given_at"),
+            consent__given_at__lte=at,
+        )
         return self.filter(
             purpose=purpose, agreed=True, consent__given_at__lte=at,
         ).filter(
             models.Q(withdrawn_at__isnull=True) | models.Q(withdrawn_at__gt=at)
         ).filter(
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=at.date())
-        )
+        ).exclude(models.Exists(later_refusal))
 
 
 class ConsentDecision(models.Model):
