@@ -8,6 +8,8 @@ office (SQLite, the defaults) and a network's server (PostgreSQL via ``DATABASE_
 * ``EMPOWER_DEBUG`` – ``1`` only on a developer's machine.
 * ``EMPOWER_ALLOWED_HOSTS`` – comma-separated host names.
 * ``EMPOWER_VAR_DIR`` – where the SQLite file and generated keys live (default ``./var``).
+* ``EMPOWER_INSTRUMENTS_DIR`` – a folder of installed instruments (``docs/xlsform.md``).
+* ``EMPOWER_API_KEY_RATE`` – requests allowed per API key, e.g. ``1000/hour`` (``docs/api.md``).
 """
 
 from __future__ import annotations
