@@ -23,7 +23,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY
@@ -42,9 +42,26 @@ MISSING_CODES: dict[str, tuple[int, str]] = {
 #: attributes ``+name`` of the same form; whitespace between the parts is allowed.
 HXL_TAG = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
 
-#: SPSS keeps variable labels up to this many bytes, and document lines up to this many.
+#: SPSS keeps variable labels up to this many bytes, value labels up to 120, the file label
+#: up to 64 and document lines up to 80 (IBM SPSS Statistics, "System files" limits).
 SPSS_LABEL_BYTES = 255
+SPSS_VALUE_LABEL_BYTES = 120
+SPSS_FILE_LABEL_BYTES = 64
 SPSS_DOCUMENT_LINE = 80
+#: SPSS variable names: at most 64 bytes, a letter first, then letters, digits, ``_`` or
+#: ``.``; not one of the reserved keywords; case-insensitive (``Age`` and ``AGE`` are one name).
+SPSS_NAME_BYTES = 64
+SPSS_RESERVED = frozenset(
+    {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+)
+
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP, "CSV Injection"):
+#: equals, plus, minus, at, tab, carriage return and line feed, and their full-width forms,
+#: which some spreadsheet programs also accept.
+FORMULA_START = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+#: A plain number written as text ("-2", "+1.5") is data, not a formula: it is left as it is
+#: so that effects (−2 … +2) stay numbers when the file is opened.
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 Kind = Literal["string", "number", "date"]
 
@@ -66,6 +83,10 @@ class Variable:
     measure: Literal["nominal", "ordinal", "scale", "unknown"] = "unknown"
     hxl: str = ""
     description: str = ""
+    #: for a variable whose values are words from a fixed list (a service type, a provider):
+    #: each word's numeric code, used in SPSS (with the word's label as value label); CSV and
+    #: XLSX keep the word. ``value_labels`` then maps those codes to the labels.
+    word_codes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,18 +111,37 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
+def neutralise_formula(text: str) -> str:
+    """Text that a spreadsheet will show as text, never run as a formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a line break is taken by Excel
+    and LibreOffice as a formula (or a DDE call) when a CSV file is opened, so a region of
+    origin typed as ``=HYPERLINK(...)`` could send data away or run a command. As OWASP
+    advises, such text gets a leading apostrophe, which spreadsheets read as "this is text".
+    A plain number written as text is left alone: it is data, and stays a number.
+
+    >>> neutralise_formula("=1+1"), neutralise_formula("-2"), neutralise_formula("Khulna")
+    ("'=1+1", '-2', 'Khulna')
+    """
+    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def _text_cell(value: Any) -> str:
     if _missing(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
+        return ";".join(neutralise_formula(str(v)) for v in value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)  # a number, never a formula, even when negative
+    return neutralise_formula(str(value))
 
 
 def _sheet_cell(value: Any) -> Any:
@@ -110,6 +150,16 @@ def _sheet_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     return value
+
+
+def _as_text_cell(cell: Any) -> None:
+    """Keep a text cell text: openpyxl stores any string starting with ``=`` as a formula,
+    which Excel would run. The cell is stored as a string with Excel's own "quote prefix"
+    flag (what typing an apostrophe first does), so it stays text even when edited; the
+    value itself is unchanged."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,11 +177,15 @@ def write_csv(table: Table, comments: Sequence[str] = ()) -> bytes:
     ``comments`` are written first, each on its own line starting with ``#`` (used for the
     attribution a standard's licence asks for); readers skip them with e.g.
     ``pandas.read_csv(..., comment="#")``.
+
+    Every field is quoted and text that a spreadsheet would run as a formula is neutralised
+    (:func:`neutralise_formula`): quoting keeps a ``;`` inside text from splitting the cell
+    where Excel uses ``;`` as the list separator.
     """
     buffer = io.StringIO(newline="")
     for comment in comments:
         buffer.write(f"# {comment}\r\n")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(table.column_names())
     for row in table.rows:
         writer.writerow([_text_cell(row.get(v.name)) for v in table.variables])
@@ -149,8 +203,10 @@ def write_hxl_csv(table: Table) -> bytes:
             raise ValueError(f"column {variable.name!r} has no valid HXL hashtag: "
                              f"{variable.hxl!r}")
     buffer = io.StringIO(newline="")
+    # minimal quoting keeps the hashtag row plain for HXL tools; the cells are totals and
+    # labels of Empower's own, still neutralised in case an instrument's label starts with "="
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([v.label for v in table.variables])
+    writer.writerow([neutralise_formula(v.label) for v in table.variables])
     writer.writerow([v.hxl for v in table.variables])
     for row in table.rows:
         writer.writerow([_text_cell(row.get(v.name)) for v in table.variables])
@@ -171,7 +227,11 @@ def is_hxl_tag(text: str) -> bool:
 
 
 def _value_label_text(variable: Variable) -> str:
-    parts = [f"{code} = {label}" for code, label in variable.value_labels.items()]
+    if variable.word_codes:
+        parts = [f"{word} = {variable.value_labels.get(code, word)} (SPSS {code})"
+                 for word, code in variable.word_codes.items()]
+    else:
+        parts = [f"{code} = {label}" for code, label in variable.value_labels.items()]
     parts += [f"{word} = {MISSING_CODES[word][1]}" for word in variable.missing]
     return "; ".join(parts)
 
@@ -181,8 +241,10 @@ def write_xlsx(table: Table) -> bytes:
 
     Sheet 1 holds the data (header row of variable names); sheet 2, ``variables``, describes
     each variable (label, kind, value labels, the words for a deliberate non-answer and, for
-    aggregate tables, the HXL hashtag); sheet 3, ``notes``, holds the notes (who is included,
-    what was withheld, attribution), when there are any.
+    aggregate tables, the HXL hashtag; and the variable's name in the SPSS file, which differs
+    when the name breaks SPSS's rules, see :func:`spss_names`); sheet 3, ``notes``, holds the
+    notes (who is included, what was withheld, attribution), when there are any. Text that
+    starts like a formula is stored as text (:func:`_as_text_cell`).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -198,18 +260,24 @@ def write_xlsx(table: Table) -> bytes:
     data.freeze_panes = "A2"
 
     variables = workbook.create_sheet("variables")
-    variables.append(["variable", "label", "type", "values", "HXL hashtag", "notes"])
+    variables.append(["variable", "label", "type", "values", "HXL hashtag", "notes",
+                      "SPSS name"])
     for cell in variables[1]:
         cell.font = Font(bold=True)
+    in_spss = spss_names(table.column_names())
     for v in table.variables:
         variables.append([v.name, v.label, v.kind, _value_label_text(v), v.hxl or None,
-                          v.description or None])
+                          v.description or None, in_spss[v.name]])
     if table.notes:
         notes = workbook.create_sheet("notes")
         notes.append([table.title])
         notes["A1"].font = Font(bold=True)
         for note in table.notes:
             notes.append([note])
+    for sheet in workbook.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                _as_text_cell(cell)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -219,11 +287,11 @@ def write_xlsx(table: Table) -> bytes:
 # SPSS
 
 
-def _spss_label(text: str) -> str:
+def _spss_label(text: str, limit: int = SPSS_LABEL_BYTES) -> str:
     encoded = text.encode("utf-8")
-    if len(encoded) <= SPSS_LABEL_BYTES:
+    if len(encoded) <= limit:
         return text
-    return encoded[: SPSS_LABEL_BYTES - 3].decode("utf-8", errors="ignore").rstrip() + "..."
+    return encoded[: limit - 3].decode("utf-8", errors="ignore").rstrip() + "..."
 
 
 def _spss_document(notes: Sequence[str]) -> list[str]:
@@ -235,14 +303,59 @@ def _spss_document(notes: Sequence[str]) -> list[str]:
     return lines
 
 
+def spss_names(names: Sequence[str]) -> dict[str, str]:
+    """Each export column's name in an SPSS file.
+
+    SPSS wants at most 64 bytes, a letter first, then letters, digits, ``_`` or ``.``, no
+    reserved keyword (``ALL``, ``BY``, ``TO`` …) and no two names that differ only in case.
+    Names that already follow the rules (every name Empower writes today, such as
+    ``effect__family__healing``) are kept; others have each forbidden character replaced by
+    ``_``, get a ``v_`` in front when they do not start with a letter or are a keyword, are
+    shortened, and get ``_2``, ``_3`` … when they would clash with another name. The
+    ``variables`` sheet of the XLSX file and the SPSS file's document list the mapping.
+
+    >>> names = spss_names(["effect__family__healing", "all", "1st", "a b", "A_B"])
+    >>> list(names.values())
+    ['effect__family__healing', 'v_all', 'v_1st', 'a_b', 'A_B_2']
+    """
+    taken: set[str] = set()
+    mapped: dict[str, str] = {}
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_.]", "_", name).rstrip(".") or "v"
+        if not base[0].isalpha() or base.upper() in SPSS_RESERVED:
+            base = "v_" + base
+        candidate, number = base[:SPSS_NAME_BYTES], 1
+        while candidate.upper() in taken:
+            number += 1
+            suffix = f"_{number}"
+            candidate = base[: SPSS_NAME_BYTES - len(suffix)] + suffix
+        taken.add(candidate.upper())
+        mapped[name] = candidate
+    return mapped
+
+
 def _spss_number(value: Any, variable: Variable) -> float:
     if _missing(value):
         return math.nan
     if isinstance(value, str):
         if value in variable.missing:
             return float(MISSING_CODES[value][0])
+        if value in variable.word_codes:
+            return float(variable.word_codes[value])
         raise ValueError(f"variable {variable.name!r}: {value!r} is not a number")
     return float(value)
+
+
+def _spss_date(value: Any) -> date | None:
+    """A calendar date: pyreadstat writes ``datetime.date`` as an SPSS DATE variable
+    (a date-time would become DATETIME, which shows a meaningless 00:00:00)."""
+    if _missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def write_sav(table: Table) -> bytes:
@@ -251,46 +364,58 @@ def write_sav(table: Table) -> bytes:
     Variable labels are the English labels (question text); value labels are written for
     coded answers, and the words for a deliberate non-answer become the codes of
     :data:`MISSING_CODES`, labelled and declared as user-missing values so that SPSS does not
-    count them as answers. Skipped questions are system-missing. Dates are SPSS dates.
+    count them as answers. Words from a fixed list (``word_codes``) become their numeric codes
+    with the words' labels as value labels. Skipped questions are system-missing. Dates are
+    SPSS dates (DATE11). Column names that break SPSS's naming rules are renamed
+    (:func:`spss_names`) and the renaming is listed in the file's document. Text is UTF-8; its
+    width is counted in bytes, so Bengali and Burmese text is never cut.
     """
     import pandas as pd
     import pyreadstat
 
+    names = spss_names(table.column_names())
     columns: dict[str, Any] = {}
     labels: dict[str, str] = {}
     value_labels: dict[str, dict[int | float, str]] = {}
     missing_ranges: dict[str, list[Any]] = {}
     measures: dict[str, str] = {}
     for v in table.variables:
+        name = names[v.name]
         raw = [row.get(v.name) for row in table.rows]
-        if v.kind == "number":
-            columns[v.name] = pd.Series([_spss_number(x, v) for x in raw], dtype="float64")
-            codes: dict[int | float, str] = {float(k): lab for k, lab in v.value_labels.items()}
+        numeric = v.kind == "number" or bool(v.word_codes)
+        if numeric:
+            columns[name] = pd.Series([_spss_number(x, v) for x in raw], dtype="float64")
+            codes: dict[int | float, str] = {
+                float(k): _spss_label(lab, SPSS_VALUE_LABEL_BYTES)
+                for k, lab in v.value_labels.items()
+            }
             for word in v.missing:
                 code, lab = MISSING_CODES[word]
                 codes[float(code)] = lab
             if codes:
-                value_labels[v.name] = codes
+                value_labels[name] = codes
             if v.missing:
-                missing_ranges[v.name] = [float(MISSING_CODES[w][0]) for w in v.missing]
+                missing_ranges[name] = [float(MISSING_CODES[w][0]) for w in v.missing]
         elif v.kind == "date":
-            columns[v.name] = pd.Series(
-                [None if _missing(x) else pd.Timestamp(x) for x in raw], dtype="datetime64[ns]"
-            )
+            columns[name] = pd.Series([_spss_date(x) for x in raw], dtype="object")
         else:
-            columns[v.name] = pd.Series([_text_cell(x) for x in raw], dtype="object")
-        labels[v.name] = _spss_label(v.label)
+            # value labels belong to numeric variables only: a string variable carries none
+            columns[name] = pd.Series([_text_cell(x) for x in raw], dtype="object")
+        labels[name] = _spss_label(v.label)
         if v.measure != "unknown":
-            measures[v.name] = v.measure
-    frame = pd.DataFrame(columns, columns=[v.name for v in table.variables])
+            measures[name] = v.measure
+    frame = pd.DataFrame(columns, columns=[names[v.name] for v in table.variables])
+    renamed = [f"{original} is {name} in this file" for original, name in names.items()
+               if original != name]
     handle, path = tempfile.mkstemp(suffix=".sav")
     os.close(handle)
     try:
         pyreadstat.write_sav(
-            frame, path, file_label=_spss_label(table.title), column_labels=labels,
+            frame, path, file_label=_spss_label(table.title, SPSS_FILE_LABEL_BYTES),
+            column_labels=labels,
             variable_value_labels=value_labels or None, missing_ranges=missing_ranges or None,
             variable_measure=measures or None,
-            note=_spss_document(table.notes) or None,
+            note=_spss_document([*table.notes, *renamed]) or None,
         )
         with open(path, "rb") as file:
             return file.read()

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from empower.web.audit.models import AuditEntry
 
-from .conftest import ladder
+from .conftest import ladder, research
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_writes_the_file_and_audits_it(org_a, recorded, tmp_path):
     call_command("export", "scores", "--organisation", "org-a", "--format", "csv",
                  "--purpose", "research", "--output", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
-    assert {r["participant"] for r in rows} == {recorded[0].code}
+    assert {r["participant"] for r in rows} == {research(recorded[0])}
     assert len(rows) == 4
     entry = AuditEntry.objects.get(action="export")
     assert entry.actor is None and entry.organisation == org_a
@@ -74,3 +74,22 @@ def test_nothing_to_export_exits_1_and_writes_nothing(org_a, person, tmp_path):
     assert raised.value.returncode == 1
     assert "Nothing to export" in str(raised.value)
     assert not out.exists()
+
+
+def test_a_file_that_cannot_be_written_exits_1_and_leaves_nothing(org_a, recorded, tmp_path):
+    target = tmp_path / "a-folder"
+    target.mkdir()
+    with pytest.raises(CommandError) as raised:
+        call_command("export", "scores", "--organisation", "org-a", "--format", "csv",
+                     "--purpose", "own_reporting", "--output", str(target))
+    assert raised.value.returncode == 1
+    assert "could not write" in str(raised.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["a-folder"]  # no temporary file left
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_written_file_is_readable_by_its_owner_only(org_a, recorded, tmp_path):
+    out = tmp_path / "s.csv"
+    call_command("export", "scores", "--organisation", "org-a", "--format", "csv",
+                 "--purpose", "own_reporting", "--output", str(out))
+    assert out.stat().st_mode & 0o077 == 0

@@ -11,7 +11,7 @@ from empower.web.exports.datasets import ExportRefused
 from empower.web.exports.files import NothingToExport, make_export
 from empower.web.people.services import withdraw
 
-from .conftest import BASELINE, ladder
+from .conftest import BASELINE, FOLLOW_UP, ladder, research
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,10 @@ def test_only_participants_with_consent_to_the_purpose(org_a, person, interview)
         interview(p, ladder(5))
     own = {r["participant"] for r in _rows(
         make_export(org_a, "assessments", "csv", "own_reporting").content)}
-    research = {r["participant"] for r in _rows(
+    research_codes = {r["participant"] for r in _rows(
         make_export(org_a, "assessments", "csv", "research").content)}
     assert own == {both.code, own_only.code}
-    assert research == {both.code}
+    assert research_codes == {research(both)}
 
 
 def test_withdrawal_takes_effect_at_once(org_a, person, interview):
@@ -42,13 +42,13 @@ def test_withdrawal_takes_effect_at_once(org_a, person, interview):
     for p in (staying, leaving):
         interview(p, ladder(6))
     before = _rows(make_export(org_a, "scores", "csv", "research").content)
-    assert {r["participant"] for r in before} == {staying.code, leaving.code}
+    assert {r["participant"] for r in before} == {research(staying), research(leaving)}
     decision = leaving.consents.get().decisions.get(purpose="research")
     withdraw(leaving, [decision])
     after = _rows(make_export(org_a, "scores", "csv", "research").content)
-    assert {r["participant"] for r in after} == {staying.code}
+    assert {r["participant"] for r in after} == {research(staying)}
     htcds = _rows(make_export(org_a, "htcds", "csv", "research").content)
-    assert leaving.code not in {r["emp_ParticipantCode"] for r in htcds}
+    assert {r["emp_ParticipantCode"] for r in htcds} == {research(staying)}
 
 
 def test_nothing_to_export(org_a, person):
@@ -100,11 +100,62 @@ def test_research_gets_age_bands_and_no_region_or_destination(org_a, six_people)
     assert not {"year_of_birth", "region_of_origin", "destination_country"} & set(rows[0])
     by_code = {r["participant"]: r for r in rows}
     # threshold 3: the 3rd youngest is 21 → "under 25"; the 3rd oldest is 30 → "30 or older"
-    bands = [by_code[p.code]["age_band"] for p in six_people]
+    bands = [by_code[research(p)]["age_band"] for p in six_people]
     assert bands == ["under 25", "under 25", "under 25", "30 or older", "30 or older",
                      "30 or older"]
     # one man and one person of another gender: fewer than 3 each, so left empty
-    genders = [by_code[p.code]["gender"] for p in six_people]
+    genders = [by_code[research(p)]["gender"] for p in six_people]
     assert genders == ["female", "female", "", "female", "", "female"]
     assert {r["exploitation_types"] for r in rows} == {"labour_trafficking"}
     assert {r["status"] for r in rows} == {"returned"}
+
+
+def test_rare_interview_languages_are_left_empty_for_research(org_a, person, interview):
+    org_a.small_cell_threshold = 3
+    org_a.save()
+    speakers = {"bn": 3, "my": 1, "en": 2}
+    for language, n in speakers.items():
+        for _ in range(n):
+            p = person(org_a)
+            interview(p, ladder(5), language=language)
+            interview(p, ladder(6), on=FOLLOW_UP, language=language)
+    research_rows = _rows(make_export(org_a, "assessments", "csv", "research").content)
+    # three people were interviewed in Bengali: shown; one in Burmese and two in English
+    # (each interviewed twice, so four English rows but two people): left empty
+    for row in research_rows:
+        assert row["language"] in ("bn", "")
+    assert sum(r["language"] == "bn" for r in research_rows) == 6
+    staff_rows = _rows(make_export(org_a, "assessments", "csv", "own_reporting").content)
+    assert sorted({r["language"] for r in staff_rows}) == ["bn", "en", "my"]
+
+
+def test_research_files_blank_the_same_genders(org_a, person, interview):
+    """Three women and one man were interviewed; two more men have consent but no interview.
+    Among the people in the assessments file the man is alone (threshold 3), so his gender is
+    empty there — and it must be empty in the HTCDS file too, although three men are in that
+    file: both files carry the research code, and one would give the other away."""
+    org_a.small_cell_threshold = 3
+    org_a.save()
+    women = [person(org_a, gender="female") for _ in range(3)]
+    man = person(org_a, gender="male")
+    for p in (*women, man):
+        interview(p, ladder(5))
+    others = [person(org_a, gender="male") for _ in range(2)]
+    assessments = {r["participant"]: r for r in _rows(
+        make_export(org_a, "assessments", "csv", "research").content)}
+    htcds = {r["emp_ParticipantCode"]: r for r in _rows(
+        make_export(org_a, "htcds", "csv", "research").content)}
+    assert assessments[research(man)]["gender"] == ""
+    assert htcds[research(man)]["prs_Gender"] == ""
+    assert {htcds[research(p)]["prs_Gender"] for p in others} == {""}
+    assert {assessments[research(w)]["gender"] for w in women} == {"female"}
+    assert {htcds[research(w)]["prs_Gender"] for w in women} == {"Feminine"}
+
+
+def test_research_code_is_not_the_participant_code(org_a, person, interview):
+    p = person(org_a)
+    interview(p, ladder(5))
+    for dataset in ("assessments", "scores", "htcds"):
+        content = make_export(org_a, dataset, "csv", "research").content.decode("utf-8-sig")
+        assert research(p) in content and p.code not in content, dataset
+    assert research(p) != p.code and research(p).startswith("R-") and len(research(p)) == 12

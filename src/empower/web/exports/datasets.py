@@ -10,30 +10,35 @@ a person out of every later file at once. What is in it depends on who will read
 * the organisation's own staff (purpose ``own_reporting``): the pseudonymous code, answers and
   scores, and the quasi-identifiers as recorded (gender, year of birth, region of origin,
   country of destination) with the type of exploitation and status;
-* researchers (purpose ``research``): region and destination are dropped, the year of birth
-  becomes an age band at the first interview, and any gender or age band held by fewer people
-  than the organisation's threshold is left empty;
+* researchers (purpose ``research``): rows carry a *research code* instead of the participant
+  code (:func:`research_code`), region and destination are dropped, the year of birth becomes
+  an age band at the first interview, and any gender, age band or interview language held by
+  fewer people than the organisation's threshold is left empty;
 * ``sharing``: the consent wording allows totals only, so only aggregate tables (see
   :mod:`empower.web.exports.hxl`).
 """
 
 from __future__ import annotations
 
+import base64
+from collections import Counter
+from functools import cache
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from empower.instruments import Instrument, get_instrument, library
 from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
 from empower.metrics.privacy import Audience
-from empower.reports.exports import Table, Variable, age_bands, rare_to_blank
+from empower.reports.exports import Table, Variable, age_bands
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.models import Assessment
 from empower.web.people.models import ConsentDecision, Participant, Purpose
 
 #: Datasets with one row per person or per assessment.
-ROW_LEVEL = ("assessments", "scores", "htcds")
+ROW_LEVEL = ("assessments", "scores", "services", "htcds")
 #: Datasets of totals, protected by disclosure control.
 AGGREGATE = ("aggregates",)
 DATASETS = ROW_LEVEL + AGGREGATE
@@ -56,6 +61,7 @@ AGGREGATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
 FORMATS: dict[str, tuple[str, ...]] = {
     "assessments": ("csv", "xlsx", "sav"),
     "scores": ("csv", "xlsx", "sav"),
+    "services": ("csv", "xlsx", "sav"),
     "htcds": ("csv", "xlsx"),
     "aggregates": ("hxl", "xlsx"),
 }
@@ -98,6 +104,39 @@ def consenting_participants(organisation: Organisation, purpose: str) -> QuerySe
         consent__participant=OuterRef("pk")
     )
     return Participant.objects.for_organisation(organisation).filter(Exists(in_force))
+
+
+def research_code(organisation: Organisation, participant_code: str) -> str:
+    """The code a participant carries in files for research: ``R-`` and 10 characters.
+
+    The participant code is known outside the database — it is on the participant's consent
+    receipt and is passed to providers with a referral — so a research file under that code
+    could be linked back to the person by anyone holding one of those papers. The research
+    code is a keyed hash (HMAC-SHA256 with the site's secret key) of the organisation and the
+    participant code: the same person has the same research code in every research file of
+    the organisation (so waves and datasets can be linked), and nobody without the key can
+    turn it back into the participant code. Changing the site's secret key changes every
+    research code.
+    """
+    digest = salted_hmac("empower.exports.research-code", f"{organisation.pk}:{participant_code}",
+                         algorithm="sha256").digest()
+    return "R-" + base64.b32encode(digest).decode("ascii")[:10]
+
+
+def row_code(organisation: Organisation, participant: Participant, purpose: str) -> str:
+    """The code a row of a file for ``purpose`` carries: the participant's code for the
+    organisation's own staff, the research code (:func:`research_code`) for research."""
+    if ROW_LEVEL_AUDIENCE.get(purpose) is Audience.INTERNAL:
+        return participant.code
+    return research_code(organisation, participant.code)
+
+
+def code_variable(purpose: str, name: str = "participant") -> Variable:
+    if ROW_LEVEL_AUDIENCE.get(purpose) is Audience.INTERNAL:
+        return Variable(name, "Participant code (random)")
+    return Variable(name, "Research code (random; not the participant code)",
+                    description="The same person has the same research code in every "
+                                "research file of the organisation.")
 
 
 def _assessments(organisation: Organisation, purpose: str) -> list[Assessment]:
@@ -165,11 +204,31 @@ def _participant_values(
                 destination_country=people[pid].destination_country or None,
             )
         return values
-    genders = rare_to_blank([values[pid]["gender"] for pid in ids], threshold)
+    shown = shown_genders([values[pid]["gender"] for pid in ids], threshold)
+    genders = [values[pid]["gender"] if values[pid]["gender"] in shown else None for pid in ids]
     bands = age_bands([people[pid].age_at(first[pid]) for pid in ids], threshold)
     for pid, gender, band in zip(ids, genders, bands, strict=True):
         values[pid].update(gender=gender, age_band=band)
     return values
+
+
+def shown_genders(genders: list[str | None], threshold: int) -> set[str]:
+    """Genders held by at least ``threshold`` of the people given; any other gender is left
+    empty in research files. The research assessments file and the research HTCDS file both
+    take this from the people *with an assessment*, so that the two files (which share the
+    research code) blank the same genders: otherwise a gender blanked in one could be read in
+    the other. A gender held only by people without an assessment is never shown."""
+    counts = Counter(g for g in genders if g)
+    return {g for g, n in counts.items() if n >= threshold}
+
+
+def rare_languages(assessments: list[Assessment], threshold: int) -> set[str]:
+    """Interview languages used with fewer than ``threshold`` people: in a small file the one
+    person interviewed in Burmese is as easy to pick out as by their region."""
+    people: dict[str, set[int]] = {}
+    for a in assessments:
+        people.setdefault(a.language, set()).add(a.participant_id)
+    return {language for language, who in people.items() if len(who) < threshold}
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,28 +260,43 @@ def _spss_name(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text)
 
 
+def answer_variables(
+    instruments: list[Instrument],
+) -> tuple[list[Variable], dict[tuple[str, str], str]]:
+    """One variable per question, and each (instrument key, item id)'s column name.
+
+    Versions that ask the same question (same id, same wording, same answers and codes) share
+    a column, so that analysts can follow it across versions. When the same id means another
+    question — or the same wording on another scale, whose numbers mean something else — the
+    later version gets its own column, ``<instrument>_<version>__<item>``.
+    """
+    variables: list[Variable] = []
+    names: dict[tuple[str, str], str] = {}
+    seen: dict[str, Variable] = {}
+    for instrument in instruments:
+        for item in instrument.items:
+            variable = _item_variable(instrument, item.id, item.id)
+            if variable is None:
+                continue
+            first = seen.get(item.id)
+            if first is not None and first != variable:  # same id, other question or scale
+                name = _spss_name(f"{instrument.id}_{instrument.version}__{item.id}")
+                variable = _item_variable(instrument, item.id, name)
+                assert variable is not None
+            names[(instrument.key, item.id)] = variable.name
+            if variable.name not in seen:
+                seen[variable.name] = variable
+                variables.append(variable)
+    return variables, names
+
+
 def assessments_table(organisation: Organisation, purpose: str, threshold: int) -> Table:
     """One row per assessment: participant, instrument, date, language, answers, scores."""
     staff = ROW_LEVEL_AUDIENCE[purpose] is Audience.INTERNAL
     assessments = _assessments(organisation, purpose)
     keys = sorted({a.instrument_key for a in assessments})
     instruments = [get_instrument(*key.split("@", 1)) for key in keys]
-    answer_vars: list[Variable] = []
-    answer_names: dict[tuple[str, str], str] = {}
-    seen: dict[str, str] = {}
-    for instrument in instruments:
-        for item in instrument.items:
-            name = item.id
-            label = text_in(item.text, "en")[0]
-            if name in seen and seen[name] != label:  # same id, other question: keep apart
-                name = _spss_name(f"{instrument.id}_{instrument.version}__{item.id}")
-            variable = _item_variable(instrument, item.id, name)
-            if variable is None:
-                continue
-            answer_names[(instrument.key, item.id)] = name
-            if name not in seen:
-                seen[name] = label
-                answer_vars.append(variable)
+    answer_vars, answer_names = answer_variables(instruments)
     axes: dict[str, str] = {}
     for instrument in instruments:
         for axis in instrument.axes:
@@ -230,14 +304,15 @@ def assessments_table(organisation: Organisation, purpose: str, threshold: int) 
     score_vars = [Variable(f"score__{axis}", f"{label}: axis score (0-100)", "number",
                            measure="scale") for axis, label in axes.items()]
     people = _participant_values(assessments, staff, threshold)
+    hidden_languages = set() if staff else rare_languages(assessments, threshold)
     rows = []
     for a in assessments:
         row: dict[str, Any] = {
-            "participant": a.participant.code,
+            "participant": row_code(organisation, a.participant, purpose),
             "instrument_id": a.instrument_id,
             "instrument_version": a.instrument_version,
             "conducted_on": a.conducted_on,
-            "language": a.language,
+            "language": None if a.language in hidden_languages else a.language,
             **people[a.participant_id],
         }
         for (key, item_id), name in answer_names.items():
@@ -247,7 +322,7 @@ def assessments_table(organisation: Organisation, purpose: str, threshold: int) 
             row[f"score__{s.axis}"] = s.score
         rows.append(row)
     variables = [
-        Variable("participant", "Participant code (random)"),
+        code_variable(purpose),
         *_participant_variables(staff),
         Variable("instrument_id", "Instrument"),
         Variable("instrument_version", "Instrument version"),
@@ -265,8 +340,9 @@ def _notes(organisation: Organisation, purpose: str, staff: bool) -> list[str]:
     if not staff:
         notes.append(
             "For research: region of origin and country of destination are left out, age is "
-            "given as a band at the first interview, and a gender or age band held by fewer "
-            f"than {organisation.small_cell_threshold} people in this file is left empty."
+            "given as a band at the first interview, and a gender, age band or interview "
+            f"language held by fewer than {organisation.small_cell_threshold} people in this "
+            "file is left empty. Rows carry a research code, not the participant code."
         )
     notes.append("Answers 'prefer_not_to_say' and 'not_applicable' are deliberate non-answers "
                  "(codes -99 and -98, declared missing, in SPSS); an empty cell was skipped.")
@@ -281,7 +357,7 @@ def scores_table(organisation: Organisation, purpose: str) -> Table:
     """Axis scores in long format: one row per assessment and axis."""
     rows = [
         {
-            "participant": a.participant.code,
+            "participant": row_code(organisation, a.participant, purpose),
             "conducted_on": a.conducted_on,
             "instrument_id": s.instrument_id,
             "instrument_version": s.instrument_version,
@@ -293,7 +369,7 @@ def scores_table(organisation: Organisation, purpose: str) -> Table:
         for s in sorted(a.scores.all(), key=lambda s: _axis_order(s.axis))
     ]
     variables = [
-        Variable("participant", "Participant code (random)"),
+        code_variable(purpose),
         Variable("conducted_on", "Date of the interview", "date"),
         Variable("instrument_id", "Instrument"),
         Variable("instrument_version", "Instrument version"),
@@ -306,7 +382,9 @@ def scores_table(organisation: Organisation, purpose: str) -> Table:
                  notes=_notes(organisation, purpose, staff)[:-1])
 
 
+@cache
 def _axis_order(axis: str) -> tuple[int, str]:
+    # cached: called for every score of every row (40,000 times for 10,000 assessments)
     order = [a.id for instrument in library().values() for a in instrument.axes]
     return (order.index(axis) if axis in order else len(order), axis)
 
@@ -319,11 +397,25 @@ def build_table(organisation: Organisation, dataset: str, purpose: str,
         return assessments_table(organisation, purpose, threshold)
     if dataset == "scores":
         return scores_table(organisation, purpose)
+    if dataset == "services":
+        from .services import services_table
+
+        return services_table(organisation, purpose)
     if dataset == "htcds":
         from .htcds import htcds_table
 
         people = list(consenting_participants(organisation, purpose).order_by("code"))
-        table = htcds_table(people, staff=audience is Audience.INTERNAL, threshold=threshold)
+        staff = audience is Audience.INTERNAL
+        assessed = list(
+            consenting_participants(organisation, purpose)
+            .filter(Exists(Assessment.objects.filter(participant=OuterRef("pk"))))
+            .values_list("gender", flat=True)
+        )
+        table = htcds_table(
+            people, staff=staff,
+            codes={p.pk: row_code(organisation, p, purpose) for p in people},
+            shown_genders=None if staff else shown_genders(assessed, threshold),
+        )
         table.notes.insert(0, _included_note(organisation, purpose))
         return table
     from .hxl import aggregates_table

@@ -69,12 +69,11 @@ def make_export(
     table = build_table(organisation, dataset, purpose, chosen)
     step(1, 2)
     if not table.rows:
+        holds = {"htcds": "", "services": " and a service recorded in an interview"}.get(
+            dataset, " and an assessment")
         raise NothingToExport(
-            f"Nothing to export: no participant of {organisation.name} has an assessment "
-            f"and consent to '{purpose}' in force now."
-            if dataset != "htcds" else
             f"Nothing to export: no participant of {organisation.name} has consent to "
-            f"'{purpose}' in force now."
+            f"'{purpose}' in force now{holds}."
         )
     content = _write(table, dataset, fmt)
     step(2, 2)

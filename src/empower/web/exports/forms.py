@@ -70,12 +70,15 @@ class TotalsForm(_ExportForm):
 
 
 class RecordsForm(_ExportForm):
-    """Records (one row per assessment, score or person), for admins and analysts only."""
+    """Records (one row per assessment, score, service or person), for admins and analysts
+    only."""
 
     dataset = forms.ChoiceField(
         label=_("What to export"),
         choices=[("assessments", _("Assessments: one row per interview, with every answer")),
                  ("scores", _("Scores: one row per interview and axis")),
+                 ("services", _("Services: one row per service a person received, with "
+                                "how it was given and its effects")),
                  ("htcds", _("Participants in the HTCDS case-data standard"))],
     )
     format = forms.ChoiceField(
@@ -86,7 +89,8 @@ class RecordsForm(_ExportForm):
     purpose = forms.ChoiceField(
         label=_("What the file is for"),
         choices=[("own_reporting", _("Our own staff's analysis")),
-                 ("research", _("Research (fewer details about each person)"))],
+                 ("research", _("Research (a research code and fewer details about each "
+                                "person)"))],
         help_text=_("Only participants who agreed to this use are included. Names, phone "
                     "numbers, addresses and interview notes are never exported."),
     )

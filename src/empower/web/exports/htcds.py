@@ -9,9 +9,10 @@ HTCDS is © IOM and licensed under CC BY 4.0: every exported file carries :data:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from empower.reports.exports import Table, Variable, rare_to_blank
+from empower.reports.exports import Table, Variable
 from empower.web.people.models import ConsentDecision, Exploitation, Gender, Participant
 
 #: The attribution the licence asks for (LICENSE.md of the standard), carried by every file.
@@ -62,24 +63,31 @@ def _exploitation(values: list[str]) -> list[str]:
 
 
 def htcds_table(
-    participants: list[Participant], *, staff: bool, threshold: int
+    participants: list[Participant], *, staff: bool, codes: dict[int, str] | None = None,
+    shown_genders: Collection[str] | None = None,
 ) -> Table:
     """One HTCDS row per participant.
 
     ``staff`` is True for the organisation's own use; otherwise (research) the destination
-    country, a quasi-identifier, is dropped with its event type, and a gender held by fewer
-    than ``threshold`` people in the file is left empty.
+    country, a quasi-identifier, is dropped with its event type. ``codes`` gives each
+    participant's code in the file (the research code for research; the participant code when
+    not given). A gender not in ``shown_genders`` (when given: the genders common enough to
+    show, decided by the caller over the same people as the research assessments file) is
+    left empty.
     """
     interview = set(
         ConsentDecision.objects.in_force("interview")
         .filter(consent__participant__in=participants)
         .values_list("consent__participant_id", flat=True)
     )
-    genders = [GENDER.get(p.gender, "") if p.gender else None for p in participants]
-    if not staff:
-        genders = rare_to_blank(genders, threshold)
+    genders = [
+        GENDER.get(p.gender, "")
+        if p.gender and (shown_genders is None or p.gender in shown_genders) else None
+        for p in participants
+    ]
     variables = [
-        Variable(CODE_FIELD, "Participant code (random; not an HTCDS field)"),
+        Variable(CODE_FIELD, "Participant code (random; not an HTCDS field)" if staff else
+                 "Research code (random; not the participant code; not an HTCDS field)"),
         Variable("prs_Gender", "Gender"),
         Variable("vic_TypeOfExploitation", "Type of Exploitation",
                  description="Multiselect picklist; values separated by ';'"),
@@ -95,7 +103,7 @@ def htcds_table(
     rows: list[dict[str, Any]] = []
     for participant, gender in zip(participants, genders, strict=True):
         row: dict[str, Any] = {
-            CODE_FIELD: participant.code,
+            CODE_FIELD: (codes or {}).get(participant.pk, participant.code),
             "prs_Gender": gender,
             "vic_TypeOfExploitation": _exploitation(list(participant.exploitation_types)),
             "con_Consent": participant.pk in interview,

@@ -37,20 +37,23 @@ from empower.web.assessments.models import Assessment
 
 from .datasets import _assessments, _included_note
 
-#: The columns, their headers and hashtags. Hashtags and +num, +pct, +code, +name are HXL
-#: core; +instrument, +mean, +compared and +improved are Empower's own attributes, which the
-#: standard allows for refining a core hashtag.
+#: The columns, their headers and hashtags. The hashtags (#meta, #indicator, #affected,
+#: #description) are HXL core, and so are the attributes used with them as the core schema
+#: lists them: +num, +pct, +code and +name with #indicator, +ind (individual people, not
+#: households) with #affected, which is a number already and takes no +num. +instrument,
+#: +mean, +compared and +improved are Empower's own attributes, which HXL allows for refining
+#: a core hashtag.
 VARIABLES = [
     Variable("instrument_id", "Instrument", hxl="#meta+instrument"),
     Variable("instrument_version", "Instrument version", hxl="#meta+version"),
     Variable("axis", "Axis", hxl="#indicator+code"),
     Variable("axis_label", "Axis name", hxl="#indicator+name"),
-    Variable("participants", "Participants with a score", "number", hxl="#affected+num"),
+    Variable("participants", "Participants with a score", "number", hxl="#affected+ind"),
     Variable("mean_score", "Mean score (0-100)", "number", hxl="#indicator+num+mean"),
     Variable("compared", "Participants assessed twice or more", "number",
-             hxl="#affected+num+compared"),
+             hxl="#affected+ind+compared"),
     Variable("reliably_improved", "Participants who reliably improved", "number",
-             hxl="#affected+num+improved"),
+             hxl="#affected+ind+improved"),
     Variable("reliably_improved_pct", "Share who reliably improved (%)", "number",
              hxl="#indicator+pct+improved"),
     Variable("note", "Note", hxl="#description"),

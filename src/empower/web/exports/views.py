@@ -44,7 +44,8 @@ def _export(request: HttpRequest, form: TotalsForm | RecordsForm) -> HttpRespons
     except NothingToExport:
         messages.warning(request, _(
             "There is nothing to export: no participant has consent to this use, in force "
-            "now, and an interview recorded. Nothing was written."
+            "now, and an interview recorded (for the services file: a service recorded in "
+            "an interview). Nothing was written."
         ))
         return None
     return _download(request, export)

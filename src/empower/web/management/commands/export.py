@@ -4,6 +4,8 @@
         --output FILE
     empower export scores      --organisation SLUG --format csv|xlsx|sav --purpose PURPOSE \
         --output FILE
+    empower export services    --organisation SLUG --format csv|xlsx|sav --purpose PURPOSE \
+        --output FILE
     empower export htcds       --organisation SLUG --format csv|xlsx --purpose PURPOSE \
         --output FILE
     empower export aggregates  --organisation SLUG --format hxl|xlsx --purpose PURPOSE \
@@ -11,17 +13,20 @@
 
 PURPOSE is the consent purpose the file serves: ``own_reporting`` (the organisation's own
 staff) or ``research`` for the first three; ``own_reporting``, ``sharing`` or ``research`` for
-totals. Only participants whose consent to it is in force now are included; see
+totals. Only participants whose consent to it is in force now are included (files for
+research carry a research code instead of the participant code); see
 ``docs/exports.md`` for what each purpose and audience gets. Every export is written into the
 audit trail, with no person as the actor (the command line).
 
-Exit codes: 0 done; 1 nothing to export (no file is written); 2 wrong arguments (unknown
-organisation, a purpose or audience the data may not be used for, a format the dataset has
-not).
+Exit codes: 0 done; 1 nothing to export, or the file could not be written (no file is
+left behind); 2 wrong arguments (unknown organisation, a purpose or audience the data may not
+be used for, a format the dataset has not, a folder that does not exist).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,8 @@ from empower.web.exports.forms import AUDIENCES
 
 
 class Command(BaseCommand):
-    help = "Export assessments, scores, HTCDS rows or HXL-tagged totals of one organisation."
+    help = ("Export assessments, scores, services, HTCDS rows or HXL-tagged totals of one "
+            "organisation.")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("dataset", choices=DATASETS)
@@ -75,7 +81,24 @@ class Command(BaseCommand):
                 raise CommandError(str(refused), returncode=2) from None
             except NothingToExport as nothing:
                 raise CommandError(str(nothing), returncode=1) from None
-        output.write_bytes(export.content)
+        _write_whole(output, export.content)
         audit_export(export, organisation=organisation, to="file")
         console.print(f"Wrote {export.rows} rows to {output} "
                       f"(purpose {export.purpose}, audience {export.audience.value}).")
+
+
+def _write_whole(output: Path, content: bytes) -> None:
+    """Write the file completely or not at all: into a temporary file beside it, then renamed
+    over ``output``, so that a full disk or a stopped command never leaves half a file."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=".export-")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(content)
+            os.replace(temporary, output)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise CommandError(f"--output: could not write {output}: {error.strerror}.",
+                           returncode=1) from None
