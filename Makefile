@@ -30,11 +30,14 @@ lint: $(STAMP)
 
 # Interface translations (docs/languages.md): collect every marked text of the site into the
 # English, Bengali and Burmese catalogues, keeping what is translated, then compile them. Run it
-# after changing interface text, and commit the .po and .mo files it changes.
+# after changing interface text, and commit the .po and .mo files it changes. It reads all of
+# src/empower, so the messages of the pure packages (marked with empower.i18n.gettext_noop) are
+# collected too; with no locale folder there, everything goes to the site's LOCALE_PATHS[0],
+# src/empower/web/locale.
 LANGUAGE_CODES := en bn my
 messages: $(STAMP)
-	cd src/empower/web && EMPOWER_VAR_DIR=$(CURDIR)/var ../../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
-		-e html,txt,py --add-location=file --ignore=static --ignore=locale
+	cd src/empower && EMPOWER_VAR_DIR=$(CURDIR)/var ../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
+		-e html,txt,py --add-location=file --ignore=static --ignore=locale --ignore=__pycache__
 	cd src/empower/web && EMPOWER_VAR_DIR=$(CURDIR)/var ../../../$(BIN)/empower compilemessages $(addprefix -l ,$(LANGUAGE_CODES))
 
 clean:

@@ -20,6 +20,17 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # Django's locale middleware leaves the language of the last page a test opened active in
+    # the thread; without a reset, a page rendered in Bengali would change what the next test
+    # sees.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def make_org(db: Any) -> Callable[..., Any]:
     from empower.web.accounts.models import Organisation

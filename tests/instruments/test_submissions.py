@@ -97,7 +97,7 @@ def test_every_format_gives_the_same_three_interviews(name, source, kind, rows, 
         assert second.services == P2_SERVICES
     else:
         assert first.services == second.services == []
-        assert any("no services data" in note for note in reading.notes)
+        assert any("no services data" in str(note) for note in reading.notes)
     assert third.services == []
 
 
@@ -107,7 +107,7 @@ def test_a_plain_csv_says_it_has_no_services_only_when_the_instrument_has_them()
     reading = read("scales.csv", data=(header + row).encode())
     assert reading.errors == []
     assert reading.interviews[0].answers == {"sc1": 4}
-    assert not any("services" in note for note in reading.notes)
+    assert not any("services" in str(note) for note in reading.notes)
 
 
 # --------------------------------------------------------------------------- file robustness
@@ -138,7 +138,7 @@ def test_windows_1252_falls_back_with_a_note():
         raw.decode("utf-8")
     reading = read("kobo_cp1252.csv")
     assert reading.file.encoding == "cp1252"
-    assert any("not UTF-8" in note and "Windows-1252" in note for note in reading.notes)
+    assert any("not UTF-8" in str(note) and "Windows-1252" in str(note) for note in reading.notes)
     assert reading.interviews[0].narratives == {
         "note__rescue": "Le café à Penang gardait mon passeport – j’avais peur."}
 
@@ -150,7 +150,7 @@ def test_latin1_when_cp1252_cannot_read_it():
     raw = data.replace("u1", "u\x81").encode("latin-1")
     reading = read("x.csv", instrument="empowerment-scales@1.0", data=raw)
     assert reading.file.encoding == "latin-1"
-    assert any("Latin-1" in note for note in reading.notes)
+    assert any("Latin-1" in str(note) for note in reading.notes)
     assert reading.interviews[0].submission_id == "u\x81"
 
 
@@ -254,7 +254,7 @@ def test_json_that_is_one_page_of_the_api_says_so():
     document.update(count=250, next="https://kf.kobotoolbox.org/api/v2/assets/a/data/?page=2")
     reading = read("page.json", data=json.dumps(document).encode())
     assert len(reading.interviews) == 3
-    assert any("3 of 250 submissions" in note for note in reading.notes)
+    assert any("3 of 250 submissions" in str(note) for note in reading.notes)
 
 
 def test_json_positions_count_from_one_and_missing_fields_are_row_problems():

@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+from empower.i18n import Text, gettext_noop, ngettext_lazy
 from empower.instruments.model import (
     PREFER_NOT_TO_SAY,
     Instrument,
@@ -81,9 +82,9 @@ MAX_ID_LENGTH = 100
 #: Review decisions that mean "do not use this submission": ODK Central's ``ReviewState``, and
 #: KoboToolbox's ``_validation_status`` as exported with XML values (the uid) or with labels.
 REJECTED = {
-    "odk": ("ReviewState", {"rejected"}, "rejected in ODK Central"),
+    "odk": ("ReviewState", {"rejected"}, Text(gettext_noop("rejected in ODK Central"))),
     "kobo": ("_validation_status", {"validation_status_not_approved", "not approved"},
-             "marked \"Not approved\" in KoboToolbox"),
+             Text(gettext_noop("marked \"Not approved\" in KoboToolbox"))),
 }
 #: ODK Central's ``Status`` for a submission of an encrypted form it could not decrypt.
 UNDECRYPTED = {"not decrypted", "missing encrypted form data"}
@@ -110,15 +111,17 @@ _SPLIT = re.compile(r"[/\-.:]")
 _TRUE = {"1", "true", "yes"}
 
 FORMAT_NAMES: dict[tuple[str, str], str] = {
-    ("kobo", "json"): "KoboToolbox API (JSON)",
-    ("kobo", "csv"): "KoboToolbox CSV export",
-    ("kobo", "xlsx"): "KoboToolbox Excel (XLSX) export",
-    ("kobo", "zip"): "zip of CSV files",
-    ("odk", "csv"): "ODK Central CSV export",
-    ("odk", "zip"): "ODK Central export (zip of CSV files)",
-    ("odk", "xlsx"): "Excel workbook",
+    ("kobo", "json"): gettext_noop("KoboToolbox API (JSON)"),
+    ("kobo", "csv"): gettext_noop("KoboToolbox CSV export"),
+    ("kobo", "xlsx"): gettext_noop("KoboToolbox Excel (XLSX) export"),
+    ("kobo", "zip"): gettext_noop("zip of CSV files"),
+    ("odk", "csv"): gettext_noop("ODK Central CSV export"),
+    ("odk", "zip"): gettext_noop("ODK Central export (zip of CSV files)"),
+    ("odk", "xlsx"): gettext_noop("Excel workbook"),
     ("odk", "json"): "JSON",
 }
+#: Stands for a file whose name is not known, in messages that name the file.
+THE_FILE = Text(gettext_noop("The file"))
 
 
 # --------------------------------------------------------------------------- plain data
@@ -131,20 +134,27 @@ class RowProblem:
     ``column`` is the header exactly as it is written in the file, so the person can find it;
     ``sheet`` names the repeat sheet or file when the problem is there, not in the main table.
     A ``warning`` does not stop an import (an unknown column, a row with no parent).
+
+    ``text`` is kept as made (usually a :class:`~empower.i18n.Text`); ``message`` renders it in
+    the language active when it is read, so a page shows it in its reader's language.
     """
 
     row: int
     column: str
-    message: str
+    text: str | Text
     sheet: str = ""
     warning: bool = False
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     def where(self) -> str:
         parts = [self.sheet] if self.sheet else []
         if self.row:
-            parts.append(f"row {self.row}")
+            parts.append(str(Text(gettext_noop("row %(row)s"), {"row": self.row})))
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(str(Text(gettext_noop("column %(column)s"), {"column": self.column})))
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -160,7 +170,7 @@ class RepeatRow:
     sheet: str
     row: int
     values: dict[str, str]
-    label: str = ""
+    label: str | Text = ""
 
 
 @dataclass
@@ -185,12 +195,14 @@ class SubmissionFile:
     repeat_headers: list[str] = field(default_factory=list)
     repeat_sheet: str = ""
     has_repeat_data: bool = False
-    notes: list[str] = field(default_factory=list)
+    #: things the person should know (``str()`` renders each in the active language)
+    notes: list[Text] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
 
     @property
     def description(self) -> str:
-        return FORMAT_NAMES.get((self.source, self.format), self.format)
+        name = FORMAT_NAMES.get((self.source, self.format))
+        return str(Text(name)) if name else self.format
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -212,7 +224,7 @@ class Interview:
     version_id: str = ""
     replaces: str = ""
     #: why the tool's reviewers turned this submission down ("" when they did not)
-    rejected: str = ""
+    rejected: str | Text = ""
     participant_code: str = ""
     #: the header of the participant code column, as written in the file
     code_column: str = PARTICIPANT_CODE
@@ -237,7 +249,7 @@ class Reading:
 
     file: SubmissionFile
     interviews: list[Interview]
-    notes: list[str]
+    notes: list[Text]
     problems: list[RowProblem]
 
     @property
@@ -257,7 +269,11 @@ class Reading:
 
 
 class _Unusable(Exception):
-    """The file as a whole cannot be read; the message says why in plain words."""
+    """The file as a whole cannot be read; ``text`` says why in plain words."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.text = Text(template, params)
+        super().__init__(self.text)
 
 
 def read_submissions(
@@ -275,20 +291,21 @@ def read_submissions(
     found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None)
     try:
         if _BLANK.fullmatch(data):
-            raise _Unusable("The file is empty.")
+            raise _Unusable(gettext_noop("The file is empty."))
         if source == "odk" and kind == "json":
-            raise _Unusable(
+            raise _Unusable(gettext_noop(
                 "ODK Central exports are CSV files or a zip of CSV files, and this file is "
                 "JSON. Choose KoboToolbox, or download the CSV export from ODK Central."
-            )
+            ))
         reader = {"json": _read_json, "csv": _read_csv, "xlsx": _read_xlsx, "zip": _read_zip}
         reader[kind](data, filename, found)
     except _Unusable as error:
-        found.problems.append(RowProblem(0, "", str(error)))
+        found.problems.append(RowProblem(0, "", error.text))
         found.submissions = []
         return found
     if not found.submissions and not found.errors:
-        found.problems.append(RowProblem(0, "", "The file holds no submissions."))
+        found.problems.append(RowProblem(
+            0, "", Text(gettext_noop("The file holds no submissions."))))
     return found
 
 
@@ -364,7 +381,7 @@ def _source_of_headers(headers: Iterable[str]) -> Source | None:
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
-def _decode(data: bytes) -> tuple[str, str, str | None]:
+def _decode(data: bytes) -> tuple[str, str, Text | None]:
     """The text, the encoding it was read in, and a note when it was not UTF-8 or UTF-16 (the
     person should then check the letters). Decoding is strict, so a file is never read
     half-garbled: it is read whole in the first encoding that fits."""
@@ -373,8 +390,9 @@ def _decode(data: bytes) -> tuple[str, str, str | None]:
             try:
                 return data.decode(encoding), encoding, None
             except UnicodeDecodeError as error:
-                raise _Unusable(f"The file starts as {encoding} text but is damaged "
-                                f"(at byte {error.start}).") from None
+                raise _Unusable(gettext_noop("The file starts as %(encoding)s text but is "
+                                             "damaged (at byte %(byte)s)."),
+                                encoding=encoding, byte=error.start) from None
     head = data[:400]
     if head.count(0) > len(head) // 4:
         # UTF-16 without a byte-order mark: every other byte of Latin text is zero.
@@ -392,10 +410,10 @@ def _decode(data: bytes) -> tuple[str, str, str | None]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return text, encoding, (
-            f"The file is not UTF-8; it was read as {name}. After the import, check that "
+        return text, encoding, Text(gettext_noop(
+            "The file is not UTF-8; it was read as %(encoding)s. After the import, check that "
             "letters with accents look right in the notes; if not, export it again as UTF-8."
-        )
+        ), {"encoding": name})
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
@@ -441,7 +459,8 @@ def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
     for h in header:
         if h and h in seen:
             found.problems.append(RowProblem(
-                1, h, "this column name appears more than once; only the first is read",
+                1, h, Text(gettext_noop("this column name appears more than once; only the "
+                                        "first is read")),
                 sheet=sheet, warning=True))
         seen.add(h)
     body = []
@@ -456,8 +475,9 @@ def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
             if not name:
                 if cell and not unnamed_warned:
                     found.problems.append(RowProblem(
-                        number, f"#{index + 1}", "a value in a column without a name was "
-                        "ignored", sheet=sheet, warning=True))
+                        number, f"#{index + 1}",
+                        Text(gettext_noop("a value in a column without a name was ignored")),
+                        sheet=sheet, warning=True))
                     unnamed_warned = True
                 continue
             values.setdefault(name, cell)
@@ -485,8 +505,9 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
 def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
                     ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if data.startswith(b"PK\x03\x04"):
-        raise _Unusable(f"{sheet or 'The file'} is called a CSV file but is a zip or Excel "
-                        "file. Choose the file again, or give it its right name.")
+        raise _Unusable(gettext_noop("%(name)s is called a CSV file but is a zip or Excel "
+                                     "file. Choose the file again, or give it its right name."),
+                        name=sheet or THE_FILE)
     text, encoding, note = _decode(data)
     found.encoding = found.encoding or encoding
     if note and note not in found.notes:
@@ -494,8 +515,9 @@ def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
     try:
         return _table(_csv_rows(text), sheet, found)
     except csv.Error as error:
-        raise _Unusable(f"{sheet or 'The file'} could not be read as CSV ({error}). Download "
-                        "it again, and do not change it in a spreadsheet first.") from None
+        raise _Unusable(gettext_noop("%(name)s could not be read as CSV (%(error)s). Download "
+                                     "it again, and do not change it in a spreadsheet first."),
+                        name=sheet or THE_FILE, error=str(error)) from None
 
 
 def _read_csv(data: bytes, filename: str, found: SubmissionFile) -> None:
@@ -506,40 +528,41 @@ def _read_csv(data: bytes, filename: str, found: SubmissionFile) -> None:
 
 def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
     if data.startswith(b"PK\x03\x04"):
-        raise _Unusable(f"{filename or 'The file'} is called a JSON file but is a zip or Excel "
-                        "file. Choose the right source, or give the file its right name.")
+        raise _Unusable(gettext_noop("%(name)s is called a JSON file but is a zip or Excel "
+                                     "file. Choose the right source, or give the file its right "
+                                     "name."), name=filename or THE_FILE)
     text, found.encoding, note = _decode(data)
     if note:
         found.notes.append(note)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _Unusable(
-            f"The file is not valid JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}). Download it again from the KoboToolbox API, or choose the CSV or "
-            "XLSX export."
-        ) from None
+        raise _Unusable(gettext_noop(
+            "The file is not valid JSON (line %(line)s, column %(column)s: %(error)s). Download "
+            "it again from the KoboToolbox API, or choose the CSV or XLSX export."
+        ), line=error.lineno, column=error.colno, error=error.msg) from None
     if isinstance(document, dict) and isinstance(document.get("results"), list):
         results = document["results"]
         count = document.get("count")
         if (isinstance(count, int) and count > len(results)) or document.get("next"):
-            found.notes.append(
-                f"This file holds {len(results)} of {count} submissions: it is one page of the "
+            found.notes.append(Text(gettext_noop(
+                "This file holds %(found)s of %(count)s submissions: it is one page of the "
                 "KoboToolbox API's answer. Download the other pages too (or ask for more per "
                 "page with ?limit=) to import them all."
-            )
+            ), {"found": len(results), "count": count}))
     elif isinstance(document, list):
         results = document
     else:
-        raise _Unusable("This JSON is not a KoboToolbox submissions list: it has no "
-                        "'results'. Download /api/v2/assets/<form>/data.json.")
+        raise _Unusable(gettext_noop("This JSON is not a KoboToolbox submissions list: it "
+                                     "has no '%(key)s'. Download %(path)s."),
+                        key="results", path="/api/v2/assets/<form>/data.json")
     found.has_repeat_data = True
     headers: dict[str, None] = {}
     repeat_headers: dict[str, None] = {}
     for position, record in enumerate(results, start=1):
         if not isinstance(record, dict):
-            found.problems.append(RowProblem(position, "", "this entry is not a submission "
-                                              "(expected an object with field names)"))
+            found.problems.append(RowProblem(position, "", Text(gettext_noop(
+                "this entry is not a submission (expected an object with field names)"))))
             continue
         if not record:
             continue
@@ -553,7 +576,8 @@ def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
                                   if not isinstance(v, (list, dict))}
                         repeat_headers.update(dict.fromkeys(values))
                         submission.services.append(
-                            RepeatRow("", position, values, label=f"service {number}"))
+                            RepeatRow("", position, values, label=Text(
+                                gettext_noop("service %(number)s"), {"number": number})))
             elif isinstance(value, dict) and key == REJECTED["kobo"][0]:
                 # {"uid": "validation_status_approved", "label": "Approved", ...}, or {}
                 submission.values[key] = _text(value.get("uid"))
@@ -569,21 +593,23 @@ def _unpacked_size(archive: zipfile.ZipFile, names: Iterable[str] | None = None)
     return sum(m.file_size for m in members)
 
 
-def _too_big(what: str) -> _Unusable:
-    return _Unusable(f"{what} unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB, "
-                     "far more than a download of interviews. Export fewer submissions at a "
-                     "time (for example one month), and import each file.")
+def _too_big(what: str | Text) -> _Unusable:
+    return _Unusable(gettext_noop("%(name)s unpacks to more than %(limit)s MB, far more than "
+                                  "a download of interviews. Export fewer submissions at a time "
+                                  "(for example one month), and import each file."),
+                     name=what, limit=MAX_UNPACKED_BYTES // (1024 * 1024))
 
 
 def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
     from openpyxl import load_workbook  # only needed for workbooks
 
-    name = filename or "The file"
+    name = filename or THE_FILE
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _Unusable("This is an old-style Excel file (.xls). Export XLSX or CSV instead.")
+        raise _Unusable(gettext_noop("This is an old-style Excel file (.xls). Export XLSX or "
+                                     "CSV instead."))
     if not data.startswith(b"PK\x03\x04"):
-        raise _Unusable(f"{name} is not an Excel workbook (it may be a CSV "
-                        "or text file with the wrong name, or damaged).")
+        raise _Unusable(gettext_noop("%(name)s is not an Excel workbook (it may be a CSV or "
+                                     "text file with the wrong name, or damaged)."), name=name)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = _unpacked_size(archive)
@@ -594,8 +620,9 @@ def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise _Unusable(f"{name} is not an Excel workbook that can be read "
-                        f"({type(error).__name__}).") from None
+        raise _Unusable(gettext_noop("%(name)s is not an Excel workbook that can be read "
+                                     "(%(error)s)."),
+                        name=name, error=type(error).__name__) from None
     try:
         main_name, repeat_name, others = _pick_sheets(book)
         found.headers, body = _table(book[main_name].iter_rows(values_only=True), main_name,
@@ -607,13 +634,15 @@ def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
     except _Unusable:
         raise
     except Exception as error:  # a sheet damaged part-way through
-        raise _Unusable(f"{name} is damaged: a sheet could not be read to its end "
-                        f"({type(error).__name__}). Download it again.") from None
+        raise _Unusable(gettext_noop("%(name)s is damaged: a sheet could not be read to its "
+                                     "end (%(error)s). Download it again."),
+                        name=name, error=type(error).__name__) from None
     finally:
         book.close()
     if others:
-        found.notes.append("These sheets of the workbook were not read (they are not the "
-                           "submissions or the services): " + ", ".join(others) + ".")
+        found.notes.append(Text(gettext_noop(
+            "These sheets of the workbook were not read (they are not the submissions or the "
+            "services): %(sheets)s."), {"sheets": ", ".join(others)}))
     found.submissions = [RawSubmission(row, values) for row, values in body]
     if repeat_name is None:
         found.has_repeat_data = False
@@ -633,9 +662,9 @@ def _pick_sheets(book: Any) -> tuple[str, str | None, list[str]]:
     """
     titles = book.sheetnames
     if len(titles) > MAX_SHEETS:
-        raise _Unusable(f"The workbook has {len(titles)} sheets; a KoboToolbox export has one "
-                        "for the submissions and one for each repeat. Export it again from "
-                        "KoboToolbox.")
+        raise _Unusable(gettext_noop("The workbook has %(sheets)s sheets; a KoboToolbox export "
+                                     "has one for the submissions and one for each repeat. "
+                                     "Export it again from KoboToolbox."), sheets=len(titles))
     headers: dict[str, list[str]] = {}
     for title in titles:
         first = next(book[title].iter_rows(max_row=1, values_only=True), ())
@@ -650,32 +679,33 @@ def _pick_sheets(book: Any) -> tuple[str, str | None, list[str]]:
                                                                         PARTICIPANT_CODE)),
                      candidates[0] if candidates else None)
     if main_name is None:
-        raise _Unusable("The workbook has no sheet of submissions.")
+        raise _Unusable(gettext_noop("The workbook has no sheet of submissions."))
     others = [t for t in titles if t not in (main_name, repeat_name)]
     return main_name, repeat_name, others
 
 
 def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
-    name = filename or "The file"
+    name = filename or THE_FILE
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = [n for n in archive.namelist()
                  if n.lower().endswith(".csv") and not n.startswith("__MACOSX")
                  and not n.startswith("media/")]
     except (zipfile.BadZipFile, ValueError):
-        raise _Unusable(f"{name} is not a zip file (it may be damaged, or a "
-                        "CSV with the wrong name).") from None
+        raise _Unusable(gettext_noop("%(name)s is not a zip file (it may be damaged, or a CSV "
+                                     "with the wrong name)."), name=name) from None
     if not names:
-        raise _Unusable("The zip file holds no CSV files. Download the CSV export (zip) from "
-                        "ODK Central.")
+        raise _Unusable(gettext_noop("The zip file holds no CSV files. Download the CSV export "
+                                     "(zip) from ODK Central."))
     main = min(names, key=lambda n: (len(PurePosixPath(n).stem), n))
     stem = PurePosixPath(main).stem
     repeat = next((n for n in names if PurePosixPath(n).stem == f"{stem}-{REPEAT}"), None) or (
         next((n for n in names if PurePosixPath(n).stem.endswith(f"-{REPEAT}")), None))
     ignored = [PurePosixPath(n).name for n in names if n not in (main, repeat)]
     if ignored:
-        found.notes.append("These files in the zip were not read (Empower's form has no such "
-                           "repeat): " + ", ".join(ignored) + ".")
+        found.notes.append(Text(gettext_noop(
+            "These files in the zip were not read (Empower's form has no such repeat): "
+            "%(files)s."), {"files": ", ".join(ignored)}))
     wanted = [n for n in (main, repeat) if n is not None]
     if _unpacked_size(archive, wanted) > MAX_UNPACKED_BYTES:
         raise _too_big(name)
@@ -693,19 +723,22 @@ def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
           parent_keys=(("PARENT_KEY", "KEY"), ("PARENT_KEY", "meta-instanceID")))
 
 
-def _member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+def _member(archive: zipfile.ZipFile, member: str, name: str | Text) -> bytes:
     """One file of a zip, or a plain reason why it cannot be unpacked."""
     try:
         return archive.read(member)
     except NotImplementedError:  # (a kind of RuntimeError, so first)
-        raise _Unusable(f"{name} was packed in a way that cannot be unpacked here. Download "
-                        "the export from ODK Central again and import it as it comes.") from None
+        raise _Unusable(gettext_noop("%(name)s was packed in a way that cannot be unpacked "
+                                     "here. Download the export from ODK Central again and "
+                                     "import it as it comes."), name=name) from None
     except RuntimeError:  # a password-protected zip
-        raise _Unusable(f"{name} is protected with a password. Download the export from ODK "
-                        "Central again and import it as it comes.") from None
+        raise _Unusable(gettext_noop("%(name)s is protected with a password. Download the "
+                                     "export from ODK Central again and import it as it comes."),
+                        name=name) from None
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
-        raise _Unusable(f"{name} is damaged ({PurePosixPath(member).name} cannot be "
-                        "unpacked). Download it again.") from None
+        raise _Unusable(gettext_noop("%(name)s is damaged (%(member)s cannot be unpacked). "
+                                     "Download it again."),
+                        name=name, member=PurePosixPath(member).name) from None
 
 
 def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], sheet: str,
@@ -717,8 +750,9 @@ def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], 
             break
     else:
         found.problems.append(RowProblem(
-            1, "", f"the services rows cannot be linked to their submission (no "
-            f"{' or '.join(c for c, _ in parent_keys)} column); the services were not read",
+            1, "", Text(gettext_noop("the services rows cannot be linked to their submission "
+                                     "(no %(columns)s column); the services were not read"),
+                        {"columns": _either([c for c, _ in parent_keys])}),
             sheet=sheet, warning=True))
         return
     parents = {s.values.get(parent_key, ""): s for s in found.submissions}
@@ -726,8 +760,9 @@ def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], 
         parent = parents.get(values.get(child_key, ""))
         if parent is None:
             found.problems.append(RowProblem(
-                number, child_key, "this service belongs to no submission in the file; "
-                "ignored", sheet=sheet, warning=True))
+                number, child_key, Text(gettext_noop("this service belongs to no submission in "
+                                                     "the file; ignored")),
+                sheet=sheet, warning=True))
             continue
         parent.services.append(RepeatRow(sheet, number, values))
 
@@ -772,10 +807,17 @@ def name_of(header: str, known: Iterable[str]) -> str | None:
     return best
 
 
-def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem], what: str,
-           *, header_row: int, sheet: str = "") -> dict[str, str]:
+def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem],
+           instruments: str | Text, *, header_row: int, services: bool = False,
+           sheet: str = "") -> dict[str, str]:
     """header → known name, with unknown columns reported as warnings and two columns holding
-    the same field reported as an error."""
+    the same field reported as an error. ``instruments`` names the instruments the fields come
+    from; ``services``: these are the columns of the services section."""
+    if services:
+        unknown = gettext_noop("not a field of the services section of %(instruments)s; this "
+                               "column is ignored")
+    else:
+        unknown = gettext_noop("not a field of %(instruments)s; this column is ignored")
     names: dict[str, str] = {}
     holder: dict[str, str] = {}
     for header in headers:
@@ -784,13 +826,14 @@ def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem], 
         name = name_of(header, known)
         if name is None:
             problems.append(RowProblem(
-                header_row, header, f"not a field of {what}; this column is ignored",
+                header_row, header, Text(unknown, {"instruments": instruments}),
                 sheet=sheet, warning=True))
             continue
         if name in holder:
             problems.append(RowProblem(
                 header_row, header,
-                f"holds '{name}' like column {holder[name]}; keep only one of them",
+                Text(gettext_noop("holds '%(field)s' like column %(other)s; keep only one of "
+                                  "them"), {"field": name, "other": holder[name]}),
                 sheet=sheet))
             continue
         holder[name] = header
@@ -852,7 +895,7 @@ def interpret(
             k in instruments]
     if not used:
         used = list(instruments.values())
-    what = " or ".join(i.key for i in used)
+    what = _either([i.key for i in used])
     known = {*CONTRACT_FIELDS, REPEAT} | {item.id for i in used for item in i.items}
     repeat_known = set(SERVICE_FIELDS) | {
         f"{EFFECT_PREFIX}{axis}" for i in used if i.services for axis in i.axis_ids()}
@@ -864,29 +907,27 @@ def interpret(
         if _id_column(found.headers, found.source) is None:
             missing.append(ID_COLUMN_NAMES[found.source])
         if missing:
-            hint = _other_source_hint(found)
-            reading.problems += [RowProblem(1, column, f"missing column '{column}'{hint}")
+            reading.problems += [RowProblem(1, column, _missing_column(found, column))
                                  for column in missing]
             return reading
     # JSON has no header row: a field is named in each submission (row 0: the whole file).
     header_row = 0 if is_json else 1
     names = _index(found.headers, known, reading.problems, what, header_row=header_row)
-    repeat_names = _index(found.repeat_headers, repeat_known, reading.problems,
-                          f"the services section of {what}", header_row=header_row,
-                          sheet=found.repeat_sheet)
+    repeat_names = _index(found.repeat_headers, repeat_known, reading.problems, what,
+                          header_row=header_row, services=True, sheet=found.repeat_sheet)
     if not found.has_repeat_data and any(i.services for i in used) and found.format == "csv":
-        reading.notes.append(
+        reading.notes.append(Text(gettext_noop(
             "This file has no services data (a plain CSV holds no repeat groups): the interviews "
             "are imported without the services section. To include services, use the Kobo XLSX "
             "export or the KoboToolbox API (JSON), or ODK Central's zip export."
-        )
+        )))
     elif not found.has_repeat_data and any(i.services for i in used):
         # KoboToolbox adds the services sheet, ODK Central the services file, only when some
         # submission has a service; without one the interviews are complete as they are.
-        reading.notes.append(
+        reading.notes.append(Text(gettext_noop(
             "This file has no services data: either no one recorded a service in these "
             "interviews, or the services sheet or file was removed. Check before importing."
-        )
+        )))
     for submission in found.submissions:
         reading.interviews.append(_interview(
             submission, found, names, repeat_names, instruments, default_instrument, today))
@@ -901,13 +942,26 @@ def _header_for(headers: Sequence[str], name: str) -> str | None:
     return None
 
 
-def _other_source_hint(found: SubmissionFile) -> str:
+def _missing_column(found: SubmissionFile, column: str) -> Text:
+    """A column the file lacks, with what probably went wrong when the headers tell."""
     other = _source_of_headers(found.headers)
     if other and other != found.source:
-        return f" (this looks like a {SOURCE_NAMES[other]} export: choose {SOURCE_NAMES[other]})"
+        return Text(gettext_noop("missing column '%(column)s' (this looks like a %(tool)s "
+                                 "export: choose %(tool)s)"),
+                    {"column": column, "tool": SOURCE_NAMES[other]})
     if found.headers and not any(name_of(h, set(CONTRACT_FIELDS)) for h in found.headers):
-        return (" (export with XML names as headers, not labels, from the form Empower wrote)")
-    return ""
+        return Text(gettext_noop("missing column '%(column)s' (export with XML names as "
+                                 "headers, not labels, from the form Empower wrote)"),
+                    {"column": column})
+    return Text(gettext_noop("missing column '%(column)s'"), {"column": column})
+
+
+def _either(names: Sequence[str]) -> str | Text:
+    """``a``, ``a or b``, ``a or b or c``: one of these names."""
+    joined: str | Text = names[0] if names else ""
+    for name in names[1:]:
+        joined = Text(gettext_noop("%(first)s or %(second)s"), {"first": joined, "second": name})
+    return joined
 
 
 def _mark_duplicates(interviews: list[Interview], is_json: bool) -> None:
@@ -915,13 +969,16 @@ def _mark_duplicates(interviews: list[Interview], is_json: bool) -> None:
     for interview in interviews:
         if interview.submission_id:
             rows.setdefault(interview.submission_id, []).append(interview.row)
-    word = "position" if is_json else "row"
+    if is_json:
+        template = gettext_noop("duplicate submission id, also in position %(places)s")
+    else:
+        template = gettext_noop("duplicate submission id, also in row %(places)s")
     for interview in interviews:
         others = [r for r in rows.get(interview.submission_id, []) if r != interview.row]
         if others:
             interview.problems.append(RowProblem(
-                interview.row, "", "duplicate submission id, also in "
-                f"{word} {', '.join(str(r) for r in others)}"))
+                interview.row, "", Text(template,
+                                        {"places": ", ".join(str(r) for r in others)})))
 
 
 def normalise_id(text: str) -> str:
@@ -957,8 +1014,9 @@ def _interview(
     interview = Interview(row=submission.row)
     problems = interview.problems
 
-    def problem(column: str, message: str) -> None:
-        problems.append(RowProblem(submission.row, column, message))
+    def problem(column: str, message: str | Text, **params: Any) -> None:
+        text = Text(message, params) if isinstance(message, str) else message
+        problems.append(RowProblem(submission.row, column, text))
 
     missing = ID_COLUMN_NAMES[found.source]
     id_header, raw_id = _submission_id(submission.values, ID_COLUMNS[found.source], missing)
@@ -969,22 +1027,24 @@ def _interview(
                      if _last_segment(h) == REPLACES_COLUMN and _is_metadata(h)), "")
     interview.replaces = normalise_id(replaces)
     if not interview.submission_id:
-        problem(id_header, "this submission has no id")
+        problem(id_header, gettext_noop("this submission has no id"))
     elif max(len(i) for i in interview.ids) > MAX_ID_LENGTH:
-        problem(id_header, f"this submission id is longer than {MAX_ID_LENGTH} characters; "
-                           "it does not come from KoboToolbox or ODK Central as it is")
+        problem(id_header, gettext_noop("this submission id is longer than %(limit)s "
+                                        "characters; it does not come from KoboToolbox or ODK "
+                                        "Central as it is"), limit=MAX_ID_LENGTH)
     interview.rejected = _rejected(submission.values, found.source)
     status = submission.values.get("Status", "").strip().lower()
     if found.source == "odk" and status in UNDECRYPTED:
-        problem("Status", "ODK Central could not decrypt this submission, so the file holds "
-                          "none of its answers. Export again from ODK Central and enter the "
-                          "form's passphrase when it asks for it.")
+        problem("Status", gettext_noop("ODK Central could not decrypt this submission, so the "
+                                       "file holds none of its answers. Export again from ODK "
+                                       "Central and enter the form's passphrase when it asks "
+                                       "for it."))
         return interview
 
     interview.code_column, code = row.get(PARTICIPANT_CODE)
     interview.participant_code = ascii_digits(code.strip().upper())
     if not interview.participant_code:
-        problem(interview.code_column, "no participant code")
+        problem(interview.code_column, gettext_noop("no participant code"))
 
     header, key = row.get(INSTRUMENT)
     key = key.strip().strip("'")
@@ -993,11 +1053,11 @@ def _interview(
     interview.instrument_key = key
     instrument = instruments.get(key)
     if not key:
-        problem(header, "the submission does not say which instrument it used; choose the "
-                        "instrument (id@version) for this file")
+        problem(header, gettext_noop("the submission does not say which instrument it used; "
+                                     "choose the instrument (id@version) for this file"))
     elif instrument is None:
-        known = ", ".join(sorted(instruments))
-        problem(header, f"unknown instrument '{key}' (known: {known})")
+        problem(header, gettext_noop("unknown instrument '%(instrument)s' (known: %(known)s)"),
+                instrument=key, known=", ".join(sorted(instruments)))
     interview.instrument = instrument
 
     header, text = row.get(CONDUCTED_ON)
@@ -1008,10 +1068,12 @@ def _interview(
     header, language = row.get(LANGUAGE)
     interview.language = language.strip().lower()
     if not interview.language:
-        problem(header, "no interview language")
+        problem(header, gettext_noop("no interview language"))
     elif instrument is not None and interview.language not in instrument.languages:
-        problem(header, f"'{language}' is not a language of {instrument.key} "
-                        f"({', '.join(instrument.languages)})")
+        problem(header, gettext_noop("'%(language)s' is not a language of %(instrument)s "
+                                     "(%(languages)s)"),
+                language=language, instrument=instrument.key,
+                languages=", ".join(instrument.languages))
 
     if instrument is not None:
         _answers(interview, instrument, row)
@@ -1020,7 +1082,7 @@ def _interview(
     return interview
 
 
-def _rejected(values: Mapping[str, str], source: Source) -> str:
+def _rejected(values: Mapping[str, str], source: Source) -> str | Text:
     column, refused, reason = REJECTED[source]
     return reason if values.get(column, "").strip().lower() in refused else ""
 
@@ -1030,13 +1092,13 @@ def _rejected(values: Mapping[str, str], source: Source) -> str:
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def _date(text: str, today: date) -> tuple[date | None, str | None]:
+def _date(text: str, today: date) -> tuple[date | None, Text | None]:
     """The interview date from ``2026-03-14`` or a date-time such as
     ``2026-03-14T10:22:01.000+06:00`` (the date as written, in the interview's own time zone),
     or from the day number Excel shows when a date cell lost its format (``46095``)."""
     text = ascii_digits(text.strip())
     if not text:
-        return None, "no interview date"
+        return None, Text(gettext_noop("no interview date"))
     if re.fullmatch(r"\d{5}(\.0+)?", text) and 36526 <= float(text) < 73051:
         # 2000-01-01 … 2099-12-31 as an Excel day number: a date cell shown as a number.
         text = (_EXCEL_EPOCH + timedelta(days=int(float(text)))).isoformat()
@@ -1047,10 +1109,12 @@ def _date(text: str, today: date) -> tuple[date | None, str | None]:
     except ValueError:
         value = None
     if value is None:
-        return None, f"'{text}' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-14)"
+        return None, Text(gettext_noop("'%(value)s' is not a date; write it as YYYY-MM-DD "
+                                       "(e.g. 2026-03-14)"), {"value": text})
     # One day of grace: a phone ahead of the server's time zone is already on tomorrow.
     if value > today + timedelta(days=1):
-        return None, f"the interview date {value.isoformat()} is in the future"
+        return None, Text(gettext_noop("the interview date %(date)s is in the future"),
+                          {"date": value.isoformat()})
     return value, None
 
 
@@ -1061,7 +1125,7 @@ def _allowed(scale: ResponseScale) -> str:
     return ", ".join(values)
 
 
-def _scale_value(scale: ResponseScale, text: str) -> tuple[int | str | None, str | None]:
+def _scale_value(scale: ResponseScale, text: str) -> tuple[int | str | None, Text | None]:
     """The scale option a text stands for (``"7"`` → ``7``), or why there is none."""
     text = ascii_digits(text.strip())
     if re.fullmatch(r"[+-]?\d+\.0+", text):
@@ -1073,7 +1137,9 @@ def _scale_value(scale: ResponseScale, text: str) -> tuple[int | str | None, str
             return option.value, None
     if text == PREFER_NOT_TO_SAY and scale.prefer_not_to_say:
         return PREFER_NOT_TO_SAY, None
-    return None, f"'{text}' is not an answer on scale '{scale.id}' (allowed: {_allowed(scale)})"
+    return None, Text(gettext_noop("'%(value)s' is not an answer on scale '%(scale)s' "
+                                   "(allowed: %(allowed)s)"),
+                      {"value": text, "scale": scale.id, "allowed": _allowed(scale)})
 
 
 def _answers(interview: Interview, instrument: Instrument, row: _Row) -> None:
@@ -1092,12 +1158,25 @@ def _answers(interview: Interview, instrument: Instrument, row: _Row) -> None:
             interview.answers[item.id] = value
 
 
-def _option(options: Sequence[Option], text: str, what: str) -> tuple[str | None, str | None]:
+#: Why a value is not one of the choices, by what is chosen.
+_UNKNOWN_OPTION = {
+    "service": gettext_noop("unknown service '%(value)s' (allowed: %(allowed)s)"),
+    "provider": gettext_noop("unknown provider '%(value)s' (allowed: %(allowed)s)"),
+    "condition": gettext_noop("unknown condition '%(value)s' (allowed: %(allowed)s)"),
+}
+#: Why a service entry is incomplete, by what is missing.
+_NOTHING_CHOSEN = {
+    "service": gettext_noop("no service chosen"),
+    "provider": gettext_noop("no provider chosen"),
+}
+
+
+def _option(options: Sequence[Option], text: str, what: str) -> tuple[str | None, Text | None]:
     for option in options:
         if str(option.value) == text:
             return str(option.value), None
     allowed = ", ".join(str(o.value) for o in options)
-    return None, f"unknown {what} '{text}' (allowed: {allowed})"
+    return None, Text(_UNKNOWN_OPTION[what], {"value": text, "allowed": allowed})
 
 
 def _services(interview: Interview, instrument: Instrument, submission: RawSubmission,
@@ -1108,16 +1187,18 @@ def _services(interview: Interview, instrument: Instrument, submission: RawSubmi
         return
     block = instrument.services
     if block is None:
-        interview.problems.append(RowProblem(
-            interview.row, REPEAT, f"{instrument.key} has no services section, but this "
-            f"submission lists {len(entries)} services"))
+        interview.problems.append(RowProblem(interview.row, REPEAT, ngettext_lazy(
+            "%(instrument)s has no services section, but this submission lists %(number)s "
+            "service",
+            "%(instrument)s has no services section, but this submission lists %(number)s "
+            "services", len(entries), {"instrument": instrument.key})))
         return
     effect_scale = instrument.scales[block.effect_scale]
     for entry in entries:
         cells = {names[h]: (h, v.strip()) for h, v in entry.values.items() if h in names}
         problems: list[RowProblem] = []
 
-        def problem(header: str, message: str, entry: RepeatRow = entry,
+        def problem(header: str, message: Text, entry: RepeatRow = entry,
                     problems: list[RowProblem] = problems) -> None:
             column = f"{header} ({entry.label})" if entry.label else header
             problems.append(RowProblem(entry.row, column, message, sheet=entry.sheet))
@@ -1127,7 +1208,7 @@ def _services(interview: Interview, instrument: Instrument, submission: RawSubmi
                                    ("provider_type", block.provider_types, "provider")):
             header, text = cells.get(key, (key, ""))
             if not text:
-                problem(header, f"no {what} chosen")
+                problem(header, Text(_NOTHING_CHOSEN[what]))
                 continue
             record[key], message = _option(options, text, what)
             if message:
@@ -1137,8 +1218,9 @@ def _services(interview: Interview, instrument: Instrument, submission: RawSubmi
         if text.lower() in wishes:
             record["respected_wishes"] = wishes[text.lower()]
         else:
-            problem(header, f"'{text}' is not an answer here (allowed: yes, no, "
-                            f"{PREFER_NOT_TO_SAY})")
+            problem(header, Text(gettext_noop("'%(value)s' is not an answer here (allowed: "
+                                              "%(allowed)s)"),
+                                 {"value": text, "allowed": f"yes, no, {PREFER_NOT_TO_SAY}"}))
         record["conditions"] = _conditions(block.conditions, cells, problem)
         effects: dict[str, Any] = {}
         for axis in instrument.axis_ids():

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from empower.instruments import library
 from empower.instruments.submissions import (
@@ -40,11 +41,16 @@ from .models import ImportedSubmission
 
 Status = Literal["add", "added", "skipped", "problem"]
 
-NO_PARTICIPANT = "no participant with this code in your organisation"
-SAVED_MEANWHILE = ("this submission was imported by someone else a moment ago; check the file "
-                   "again to see what is still new")
-NOT_STORABLE = ("this submission could not be saved (a value is too long or holds characters "
-                "that cannot be stored); check it in the tool")
+# Rendered in the language of whoever reads them (the page's, or the command's: English).
+NO_PARTICIPANT = gettext_lazy("no participant with this code in your organisation")
+SAVED_MEANWHILE = gettext_lazy("this submission was imported by someone else a moment ago; "
+                               "check the file again to see what is still new")
+NOT_STORABLE = gettext_lazy("this submission could not be saved (a value is too long or holds "
+                            "characters that cannot be stored); check it in the tool")
+IMPORTED_AT_ONCE = gettext_lazy("These submissions were being imported by someone else at the "
+                                "same moment. Check the file again.")
+ALREADY_IMPORTED = gettext_lazy("already imported")
+EARLIER_VERSION = gettext_lazy("an earlier version of this submission was already imported")
 
 
 @dataclass
@@ -55,7 +61,8 @@ class RowOutcome:
     participant_code: str
     instrument_key: str
     status: Status
-    note: str = ""
+    #: why it is skipped, in words (rendered with ``str()`` in the reader's language)
+    note: Any = ""
     #: why a row is skipped: "imported", "earlier_version" or "rejected"
     reason: str = ""
     problems: list[RowProblem] = field(default_factory=list)
@@ -148,9 +155,7 @@ def run_import(
         # Another import of the same submissions committed first (caught at the commit, not
         # by a row's savepoint); nothing of this one stays.
         outcome.written = False
-        outcome.problems.append(RowProblem(0, "", "These submissions were being imported by "
-                                                  "someone else at the same moment. Check the "
-                                                  "file again."))
+        outcome.problems.append(RowProblem(0, "", IMPORTED_AT_ONCE))
     if outcome.written:
         for row in outcome.rows:
             if row.status == "add":
@@ -195,12 +200,12 @@ def _one(
     own = interview.version_id or interview.submission_id
     if own in imported:
         row.status, row.reason = "skipped", "imported"
-        row.note = "already imported"
+        row.note = ALREADY_IMPORTED
         return row
     if interview.ids & imported:
         # Edited in the tool after it was imported: the assessment in Empower stays the record.
         row.status, row.reason = "skipped", "earlier_version"
-        row.note = "an earlier version of this submission was already imported"
+        row.note = EARLIER_VERSION
         return row
     if interview.rejected:
         # A reviewer turned it down in the tool (a test interview, the wrong person …).
