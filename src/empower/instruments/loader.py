@@ -21,6 +21,7 @@ from typing import Any, TypeGuard, cast
 
 import yaml
 
+from empower.i18n import Text
 from empower.instruments.model import (
     NOT_APPLICABLE,
     PREFER_NOT_TO_SAY,
@@ -83,11 +84,16 @@ class Problem:
     """One thing wrong with an instrument file or a set of answers.
 
     ``field`` is a path into the data (``items[sc3].scale``) so the person fixing it knows
-    where to look; ``message`` says in plain words what is wrong.
+    where to look; ``message`` says in plain words what is wrong, in the reader's language when
+    ``text`` is a translatable :class:`empower.i18n.Text`.
     """
 
     field: str
-    message: str
+    text: str | Text
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, TypeGuard
 
+from empower.i18n import Text, gettext_noop
 from empower.instruments.loader import Problem
 from empower.instruments.model import (
     NOT_APPLICABLE,
@@ -36,6 +37,25 @@ Answers = Mapping[str, Any]
 Services = Sequence[Mapping[str, Any]]
 
 _SERVICE_KEYS = ("service_type", "provider_type", "respected_wishes", "conditions", "effects")
+
+
+def _(template: str, **params: Any) -> Text:
+    """A problem message, rendered later in the reader's language (see ``empower.i18n``).
+    Named ``_`` because that is a name the message collector (xgettext) picks templates from,
+    so ``make messages`` finds every template passed here."""
+    return Text(template, params)
+
+
+_REQUIRED = {
+    "service type": gettext_noop("the service type is required"),
+    "provider type": gettext_noop("the provider type is required"),
+    "condition": gettext_noop("the condition is required"),
+}
+_UNKNOWN = {
+    "service type": gettext_noop("unknown service type %(value)s (allowed: %(allowed)s)"),
+    "provider type": gettext_noop("unknown provider type %(value)s (allowed: %(allowed)s)"),
+    "condition": gettext_noop("unknown condition %(value)s (allowed: %(allowed)s)"),
+}
 
 
 @dataclass(frozen=True)
@@ -305,38 +325,42 @@ def validate_answers(
 
 def _value_problems(instrument: Instrument, answers: Answers) -> list[Problem]:
     if not isinstance(answers, Mapping):
-        return [Problem("answers", "must be a mapping from item id to answer")]
+        return [Problem("answers", _("must be a mapping from item id to answer"))]
     problems: list[Problem] = []
     known = {item.id: item for item in instrument.items}
     for item_id, value in answers.items():
         item = known.get(item_id)
         if item is None:
             problems.append(
-                Problem(str(item_id), f"'{item_id}' is not a question of {instrument.key}")
+                Problem(str(item_id), _("'%(item)s' is not a question of %(instrument)s",
+                                       item=item_id, instrument=instrument.key))
             )
         elif value is not None:
             message = _value_problem(instrument, item, value)
             if message:
-                problems.append(Problem(item.id, f"question '{item.id}': {message}"))
+                problems.append(Problem(item.id, _("question '%(item)s': %(problem)s",
+                                                    item=item.id, problem=message)))
     return problems
 
 
-def _value_problem(instrument: Instrument, item: Item, value: Any) -> str | None:
+def _value_problem(instrument: Instrument, item: Item, value: Any) -> Text | None:
     """Why ``value`` is not an acceptable answer to ``item``, or ``None`` if it is."""
     if item.kind == "text":
-        return None if isinstance(value, str) else f"expects text, not {value!r}"
+        return None if isinstance(value, str) else _("expects text, not %(value)s",
+                                                        value=repr(value))
     scale = _scale_of(instrument, item)
     if value == NOT_APPLICABLE and item.kind != "effect" and not _offers(scale, value):
-        return "'not applicable' is only an answer to an effect question"
+        return _("'not applicable' is only an answer to an effect question")
     if value == PREFER_NOT_TO_SAY:
         return (
             None
             if scale.prefer_not_to_say
-            else (f"'prefer not to say' is not offered on scale '{scale.id}'")
+            else _("'prefer not to say' is not offered on scale '%(scale)s'", scale=scale.id)
         )
     if _offers(scale, value):
         return None
-    return f"{value!r} is not an answer on scale '{scale.id}' ({_choices(scale)})"
+    return _("%(value)s is not an answer on scale '%(scale)s' (allowed: %(allowed)s)",
+              value=repr(value), scale=scale.id, allowed=_choices(scale))
 
 
 def _offers(scale: ResponseScale, value: Any) -> bool:
@@ -350,7 +374,7 @@ def _choices(scale: ResponseScale) -> str:
     values = [str(o.value) for o in scale.options]
     if scale.prefer_not_to_say:
         values.append(PREFER_NOT_TO_SAY)
-    return "allowed: " + ", ".join(values)
+    return ", ".join(values)
 
 
 def _required_problems(instrument: Instrument, answers: Answers) -> list[Problem]:
@@ -358,7 +382,7 @@ def _required_problems(instrument: Instrument, answers: Answers) -> list[Problem
     if not isinstance(answers, Mapping):
         return []
     return [
-        Problem(item.id, f"question '{item.id}' is required but has no answer")
+        Problem(item.id, _("question '%(item)s' is required but has no answer", item=item.id))
         for item in instrument.items
         if item.required and answers.get(item.id) in (None, "")
     ]
@@ -368,9 +392,10 @@ def _service_problems(instrument: Instrument, services: Services | None) -> list
     if not services:
         return []
     if instrument.services is None:
-        return [Problem("services", f"{instrument.key} has no services section")]
+        return [Problem("services", _("%(instrument)s has no services section",
+                                        instrument=instrument.key))]
     if isinstance(services, (str, bytes, Mapping)) or not isinstance(services, Sequence):
-        return [Problem("services", "must be a list of services")]
+        return [Problem("services", _("must be a list of services"))]
     problems: list[Problem] = []
     for index, raw in enumerate(services):
         problems.extend(_one_service_problems(instrument, f"services[{index}]", raw))
@@ -381,9 +406,10 @@ def _one_service_problems(instrument: Instrument, path: str, raw: Any) -> list[P
     block = instrument.services
     assert block is not None
     if not isinstance(raw, Mapping):
-        return [Problem(path, "must be a mapping with service_type, provider_type …")]
+        return [Problem(path, _("must be a mapping with service_type, provider_type …"))]
     problems = [
-        Problem(f"{path}.{key}", f"unknown key '{key}'; allowed: {', '.join(_SERVICE_KEYS)}")
+        Problem(f"{path}.{key}", _("unknown key '%(key)s'; allowed: %(allowed)s", key=key,
+                                    allowed=", ".join(_SERVICE_KEYS)))
         for key in raw
         if key not in _SERVICE_KEYS
     ]
@@ -395,26 +421,26 @@ def _one_service_problems(instrument: Instrument, path: str, raw: Any) -> list[P
         if message:
             problems.append(Problem(f"{path}.{key}", message))
     if raw.get("respected_wishes") not in (True, False, None):
-        problems.append(Problem(f"{path}.respected_wishes", "must be true, false or empty"))
+        problems.append(Problem(f"{path}.respected_wishes", _("must be true, false or empty")))
     problems.extend(_condition_problems(block.conditions, path, raw.get("conditions")))
     problems.extend(_effect_problems(instrument, path, raw.get("effects")))
     return problems
 
 
-def _option_problem(value: Any, options: Sequence[Option], what: str) -> str | None:
+def _option_problem(value: Any, options: Sequence[Option], what: str) -> Text | None:
     if value is None:
-        return f"the {what} is required"
+        return _(_REQUIRED[what])
     if any(o.value == value and type(o.value) is type(value) for o in options):
         return None
     allowed = ", ".join(str(o.value) for o in options)
-    return f"unknown {what} {value!r} (allowed: {allowed})"
+    return _(_UNKNOWN[what], value=repr(value), allowed=allowed)
 
 
 def _condition_problems(options: Sequence[Option], path: str, raw: Any) -> list[Problem]:
     if raw is None:
         return []
     if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
-        return [Problem(f"{path}.conditions", "must be a list of conditions")]
+        return [Problem(f"{path}.conditions", _("must be a list of conditions"))]
     problems = []
     for index, value in enumerate(raw):
         message = _option_problem(value, options, "condition")
@@ -427,7 +453,7 @@ def _effect_problems(instrument: Instrument, path: str, raw: Any) -> list[Proble
     if raw is None:
         return []
     if not isinstance(raw, Mapping):
-        return [Problem(f"{path}.effects", "must be a mapping from axis to effect")]
+        return [Problem(f"{path}.effects", _("must be a mapping from axis to effect"))]
     assert instrument.services is not None
     scale = instrument.scales[instrument.services.effect_scale]
     problems = []
@@ -435,7 +461,8 @@ def _effect_problems(instrument: Instrument, path: str, raw: Any) -> list[Proble
         where = f"{path}.effects.{axis_id}"
         if axis_id not in instrument.axis_ids():
             axes = ", ".join(instrument.axis_ids())
-            problems.append(Problem(where, f"unknown axis '{axis_id}' (allowed: {axes})"))
+            problems.append(Problem(where, _("unknown axis '%(axis)s' (allowed: %(allowed)s)",
+                                              axis=axis_id, allowed=axes)))
         elif value is not None and not _effect_ok(scale, value):
             allowed = [str(v) for v in scale.numeric_values()] + [NOT_APPLICABLE]
             if scale.prefer_not_to_say:
@@ -443,8 +470,8 @@ def _effect_problems(instrument: Instrument, path: str, raw: Any) -> list[Proble
             problems.append(
                 Problem(
                     where,
-                    f"{value!r} is not an effect on scale "
-                    f"'{scale.id}' (allowed: {', '.join(allowed)})",
+                    _("%(value)s is not an effect on scale '%(scale)s' (allowed: %(allowed)s)",
+                       value=repr(value), scale=scale.id, allowed=", ".join(allowed)),
                 )
             )
     return problems
