@@ -26,7 +26,7 @@ participants whose consent covers this use (the web layer does so).
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Real
@@ -361,14 +361,11 @@ def _axes_by_version(frame: pd.DataFrame, reliabilities: Reliabilities) -> set[t
     return set(keys) | set(reliabilities)
 
 
-def _lacking_note(assessments: pd.DataFrame, axis: Any, known_axes: set[tuple], base: str) -> str:
+def _lacking_note(
+    versions: Iterable[tuple[Any, Any]], axis: Any, known_axes: set[tuple], base: str
+) -> str:
     """Add to ``base`` which of the participant's instrument versions have no such axis."""
-    pairs = assessments[["instrument_id", "instrument_version"]].drop_duplicates()
-    lacking = [
-        _version_label(i, v)
-        for i, v in zip(pairs["instrument_id"], pairs["instrument_version"], strict=True)
-        if (i, v, axis) not in known_axes
-    ]
+    lacking = [_version_label(i, v) for i, v in versions if (i, v, axis) not in known_axes]
     if lacking:
         return f"{base}; {', '.join(lacking)} has no {axis} axis, so it is skipped"
     return base
@@ -434,12 +431,16 @@ def _comparisons(
 ) -> list[dict[str, Any]]:
     sds = _sd_by_axis(frame, sd)
     known_axes = _axes_by_version(frame, reliabilities)
-    by_participant: dict[Hashable, pd.DataFrame] | None = None
+    #: each participant's instrument versions, in order of first appearance
+    versions_of: dict[Hashable, dict[tuple[Any, Any], None]] = {}
     # Plain records grouped in one pass: per-group pandas calls (filter, sort, iloc) cost tens
     # of microseconds each and dominated the run time on large cohorts.
     groups: dict[tuple[Hashable, Hashable], list[dict[str, Any]]] = {}
     for record in frame.to_dict("records"):
         groups.setdefault((record["participant"], record["axis"]), []).append(record)
+        versions_of.setdefault(record["participant"], {})[
+            (record["instrument_id"], record["instrument_version"])
+        ] = None
     rows: list[dict[str, Any]] = []
     # Rows in order of first appearance of participant and axis; assessments in date order
     # (Python's sort is stable, so same-day order is the input order, as before).
@@ -452,12 +453,7 @@ def _comparisons(
                 if len(known)
                 else "not compared: no assessment scored this axis"
             )
-            if by_participant is None:  # needed only for people who lack a comparison
-                assessments = frame.drop_duplicates(
-                    ["participant", "date", "instrument_id", "instrument_version"]
-                )
-                by_participant = dict(tuple(assessments.groupby("participant", sort=False)))
-            note = _lacking_note(by_participant[participant], axis, known_axes, base)
+            note = _lacking_note(versions_of[participant], axis, known_axes, base)
             only = known[0] if known else None
             rows.append({**head, **_single(only, sds.get(axis)), "comparison_note": note})
             continue
