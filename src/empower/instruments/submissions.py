@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -770,21 +771,25 @@ def _link(found: SubmissionFile, repeat_body: list[tuple[int, dict[str, str]]], 
 # --------------------------------------------------------------------------- column names
 
 
-def _segments(header: str) -> list[str]:
+# Headers repeat on every row of a file, so what is worked out from a header is cached: the
+# regular-expression splits were a large share of reading a big file.
+@lru_cache(maxsize=8192)
+def _segments(header: str) -> tuple[str, ...]:
     """A header's group path. ``_`` cannot be split on (item ids hold it), except after the
     metadata groups: ``meta_instanceID`` when ``_`` was chosen as Kobo's group separator."""
     parts = _SPLIT.split(header)
     if len(parts) == 1:
         for group in _METADATA_GROUPS:
             if header.startswith(f"{group}_"):
-                return [group, header[len(group) + 1:]]
-    return parts
+                return (group, header[len(group) + 1:])
+    return tuple(parts)
 
 
 def _last_segment(header: str) -> str:
     return _segments(header)[-1]
 
 
+@lru_cache(maxsize=8192)
 def _is_metadata(header: str) -> bool:
     if header.startswith("_") or header in _METADATA:
         return True
@@ -843,9 +848,13 @@ def _index(headers: Iterable[str], known: set[str], problems: list[RowProblem],
 
 def _id_columns(headers: Iterable[str], wanted: Sequence[str]) -> list[str]:
     """The columns that can hold an id, best first."""
-    headers = list(headers)
-    return [header for name in wanted for header in headers
-            if header == name or (_last_segment(header) == name and _is_metadata(header))]
+    return list(_id_columns_of(tuple(headers), tuple(wanted)))
+
+
+@lru_cache(maxsize=256)
+def _id_columns_of(headers: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(header for name in wanted for header in headers
+                 if header == name or (_last_segment(header) == name and _is_metadata(header)))
 
 
 def _id_column(headers: Sequence[str], source: Source) -> str | None:

@@ -6,6 +6,7 @@ package and writes everything in one transaction, so a failure leaves nothing ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -20,18 +21,29 @@ from empower.web.people.models import Consent, ConsentDecision, Participant
 from .models import Assessment, AxisScore
 
 
-def consent_covering_interview(participant: Participant, conducted_on: date) -> Consent | None:
-    """The consent in force now that covered taking part in an interview on ``conducted_on``."""
+def interview_consents(participants: Iterable[Participant]) -> dict[int, list[Consent]]:
+    """Each participant's consents whose "yes" to the interview is in force now, newest first
+    (participant id → consents), in one query: an import checks hundreds of rows at once."""
+    found: dict[int, list[Consent]] = {}
     decisions = (
         ConsentDecision.objects.in_force("interview")
-        .filter(consent__participant=participant)
+        .filter(consent__participant__in=list(participants))
         .select_related("consent")
-        .order_by("-consent__given_at")
+        .order_by("-consent__given_at", "-consent__id")
     )
     for decision in decisions:
-        if decision.consent.given_at.date() <= conducted_on:
-            return decision.consent
-    return None
+        found.setdefault(decision.consent.participant_id, []).append(decision.consent)
+    return found
+
+
+def covering(consents: Iterable[Consent], conducted_on: date) -> Consent | None:
+    """The newest of ``consents`` (newest first) given on or before ``conducted_on``."""
+    return next((c for c in consents if c.given_at.date() <= conducted_on), None)
+
+
+def consent_covering_interview(participant: Participant, conducted_on: date) -> Consent | None:
+    """The consent in force now that covered taking part in an interview on ``conducted_on``."""
+    return covering(interview_consents([participant]).get(participant.pk, []), conducted_on)
 
 
 def record_assessment(
@@ -44,12 +56,22 @@ def record_assessment(
     answers: dict[str, Any],
     narratives: dict[str, str] | None = None,
     services: list[dict[str, Any]] | None = None,
+    consents: Iterable[Consent] | None = None,
 ) -> Assessment:
     """Validate, score and save one assessment. Raises ``ValidationError`` and saves nothing
-    when consent is missing or an answer does not fit the instrument."""
+    when consent is missing or an answer does not fit the instrument.
+
+    ``consents`` may pass the participant's in-force interview consents, newest first, as
+    :func:`interview_consents` found them for many participants at once; otherwise they are
+    looked up here."""
     narratives = narratives or {}
     services = services or []
-    consent = consent_covering_interview(participant, conducted_on)
+    if consents is None:
+        consent = consent_covering_interview(participant, conducted_on)
+    else:
+        consent = covering(consents, conducted_on)
+        if consent is not None and consent.participant_id != participant.pk:
+            raise ValueError("a consent of another participant was passed")
     if consent is None:
         raise ValidationError(
             _(

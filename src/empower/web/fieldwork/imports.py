@@ -33,9 +33,9 @@ from empower.instruments.submissions import (
     read_submissions,
 )
 from empower.web.accounts.models import Organisation
-from empower.web.assessments.recording import record_assessment
+from empower.web.assessments.recording import interview_consents, record_assessment
 from empower.web.audit.log import Action, record
-from empower.web.people.models import Participant
+from empower.web.people.models import Consent, Participant
 
 from .models import ImportedSubmission
 
@@ -180,8 +180,9 @@ def _apply(
         ImportedSubmission.objects.filter(organisation=organisation, submission_id__in=ids)
         .values_list("submission_id", flat=True)
     )
+    consents = interview_consents(participants.values())
     for done, interview in enumerate(interviews, start=1):
-        row = _one(interview, organisation, source, user, participants, imported)
+        row = _one(interview, organisation, source, user, participants, imported, consents)
         outcome.rows.append(row)
         outcome.problems += row.problems
         if progress is not None:
@@ -195,6 +196,7 @@ def _one(
     user: AbstractBaseUser | None,
     participants: dict[str, Participant],
     imported: set[str],
+    consents: dict[int, list[Consent]],
 ) -> RowOutcome:
     row = RowOutcome(interview.row, interview.participant_code, interview.instrument_key, "add")
     own = interview.version_id or interview.submission_id
@@ -233,6 +235,7 @@ def _one(
                 answers=interview.answers,
                 narratives=interview.narratives,
                 services=interview.services,
+                consents=consents.get(participant.pk, []),
             )
             ImportedSubmission.objects.create(
                 organisation=organisation, source=source, submission_id=interview.submission_id,
