@@ -28,6 +28,7 @@ import io
 import re
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -130,7 +131,13 @@ def _inline(svg: str, title: str) -> str:
 def _to_svg(fig: Figure, title: str) -> str:
     FigureCanvasSVG(fig)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():
+        # Bengali or Burmese labels: matplotlib measures them with a font that lacks those
+        # glyphs and says so. The text is written as text (svg.fonttype "none") and the
+        # browser draws it with the reader's own fonts, so the warning is expected.
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        fig.savefig(buffer, format="svg", bbox_inches="tight",
+                    metadata={"Date": None, "Creator": None})
     return _inline(buffer.getvalue(), title)
 
 
