@@ -6,4 +6,9 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the key scheme with drf-spectacular)
+        from . import (
+            schema,  # noqa: F401  (registers the key scheme with drf-spectacular)
+            signals,
+        )
+
+        signals.connect()  # a stopped login's key is revoked at once

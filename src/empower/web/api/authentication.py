@@ -108,15 +108,20 @@ def issue_key(user: Any, *, request: Any = None, via: str = "site") -> str:
     return key
 
 
-def revoke_key(user: Any, *, request: Any = None, via: str = "site") -> bool:
-    """Revoke ``user``'s key; ``False`` when there was none (nothing is audited then)."""
+def revoke_key(user: Any, *, request: Any = None, via: str = "site", reason: str = "") -> bool:
+    """Revoke ``user``'s key; ``False`` when there was none (nothing is audited then).
+
+    ``reason`` says why in the audit entry when it was not the person's own choice (e.g. the
+    login was stopped)."""
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         revoked = _revoke_active(user)
         if revoked:
+            detail = {"change": "revoked", "via": via, "key": revoked[0]}
+            if reason:
+                detail["reason"] = reason
             record(
                 Action.API_TOKEN, request=request, organisation=_organisation_of(user),
-                target_type="user", target_id=str(user.pk),
-                detail={"change": "revoked", "via": via, "key": revoked[0]},
+                target_type="user", target_id=str(user.pk), detail=detail,
             )
     return bool(revoked)

@@ -21,6 +21,7 @@ from empower.instruments import (
     Item,
     get_instrument,
 )
+from empower.instruments.model import Option, ResponseScale
 from empower.metrics.privacy import AGE_BAND_WIDTH
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.models import Assessment, AxisScore
@@ -145,6 +146,80 @@ def _on_scale(instrument: Instrument, item: Item, value: Any) -> bool:
                for option in scale.options)
 
 
+def shareable_services(assessment: Assessment) -> list[dict[str, Any]]:
+    """The services block of an interview, holding only what the instrument offers.
+
+    The same rule as the answers: each stored service keeps its type, provider, whether it
+    respected the person's wishes, its conditions and its effect on each axis, and only values
+    that are options of the instrument's services block or effect scale. Anything else — a key
+    the block does not have, a word typed where an option belongs, an axis the instrument does
+    not measure — is dropped (a single value becomes ``null``), so nothing typed about a person
+    leaves through the API. An instrument without a services block gives an empty list.
+    """
+    instrument = _instrument(assessment)
+    if instrument is None or instrument.services is None:
+        return []
+    stored = assessment.services
+    if not isinstance(stored, list):
+        return []
+    block = instrument.services
+    effect_scale = instrument.scales.get(block.effect_scale)
+    axes = instrument.axis_ids()
+    return [
+        {
+            "service_type": _option(service.get("service_type"), block.service_types),
+            "provider_type": _option(service.get("provider_type"), block.provider_types),
+            # a recorded yes or no only ("not sure" is stored as no answer)
+            "respected_wishes": _yes_no(service.get("respected_wishes")),
+            "conditions": _conditions(service.get("conditions"), block.conditions),
+            "effects": {
+                axis: value for axis, value in _mapping(service.get("effects")).items()
+                if axis in axes and _effect_on_scale(effect_scale, value)
+            },
+        }
+        for service in stored
+        if isinstance(service, dict)
+    ]
+
+
+def _same_option(value: Any, option: Option) -> bool:
+    # exact type: True must not pass as the option 1, nor "1" as 1
+    return type(option.value) is type(value) and option.value == value
+
+
+def _option(value: Any, options: tuple[Option, ...]) -> str | int | None:
+    return value if any(_same_option(value, option) for option in options) else None
+
+
+def _yes_no(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _conditions(value: Any, options: tuple[Option, ...]) -> list[Any] | None:
+    """The named conditions that are options of the block, in the stored order; ``None`` when
+    the conditions were not asked about (or what is stored is not a list)."""
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if any(_same_option(item, option) for option in options)]
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _effect_on_scale(scale: ResponseScale | None, value: Any) -> bool:
+    """Whether ``value`` is an effect the scale offers, "does not apply", or no answer."""
+    if value is None:
+        return True
+    if scale is None:
+        return False
+    if value == PREFER_NOT_TO_SAY and isinstance(value, str):
+        return scale.prefer_not_to_say
+    if value == NOT_APPLICABLE and isinstance(value, str):
+        return True  # an effect may always be "does not apply"
+    return any(_same_option(value, option) for option in scale.options)
+
+
 def assessment_row(assessment: Assessment) -> dict[str, Any]:
     return {
         "id": assessment.pk,
@@ -154,6 +229,7 @@ def assessment_row(assessment: Assessment) -> dict[str, Any]:
         "conducted_on": assessment.conducted_on,
         "language": assessment.language,
         "answers": shareable_answers(assessment),
+        "services": shareable_services(assessment),
         "scores": [
             {"axis": s.axis, "score": s.score, "missing_reason": s.missing_reason,
              "source": s.source}

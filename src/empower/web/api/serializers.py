@@ -166,6 +166,45 @@ class AxisScoreSerializer(serializers.Serializer):
     source = serializers.CharField()
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
+     "description": "A value of the instrument's effect scale (−2 … +2), not_applicable, "
+                    "prefer_not_to_say, or null when it was skipped."}
+)
+class EffectValueField(serializers.Field):
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class ServiceReceivedSerializer(serializers.Serializer):
+    """One service the person received, as the interview's services block recorded it."""
+
+    service_type = serializers.CharField(
+        allow_null=True,
+        help_text="One of the instrument's services.service_types values, e.g. shelter; null "
+                  "when none was recorded.",
+    )
+    provider_type = serializers.CharField(
+        allow_null=True,
+        help_text="One of the instrument's services.provider_types values, e.g. ngo_cso; null "
+                  "when none was recorded.",
+    )
+    respected_wishes = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether it respected the person's own needs and wishes; null when not "
+                  "recorded or not sure.",
+    )
+    conditions = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="Conditions or pressures that came with it (values of the instrument's "
+                  "services.conditions); null when they were not asked about.",
+    )
+    effects = serializers.DictField(
+        child=EffectValueField(),
+        help_text="Effect on each axis, by axis id, on the instrument's services.effect_scale.",
+    )
+
+
 class AssessmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant = serializers.CharField(help_text="The participant's code.")
@@ -177,6 +216,11 @@ class AssessmentSerializer(serializers.Serializer):
         child=AnswerValueField(),
         help_text="Answers by item id. Free-text items (the participant's own words) are "
                   "never included.",
+    )
+    services = ServiceReceivedSerializer(
+        many=True,
+        help_text="Services received (four-axis interviews); empty for instruments without a "
+                  "services block. Only the block's options are included, never free text.",
     )
     scores = AxisScoreSerializer(many=True)
 
