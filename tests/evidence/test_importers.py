@@ -254,12 +254,24 @@ def test_csv_unbalanced_quote_is_caught():
 def test_csv_mapping_errors():
     with pytest.raises(ImportFailed, match="no title column"):
         read_csv("name,when\nx,2019\n", "x")
-    with pytest.raises(ImportFailed, match="unknown Record fields"):
+    with pytest.raises(ImportFailed, match="headline is not a field Empower knows"):
         read_csv("t\nx\n", "x", mapping={"t": "headline"})
-    with pytest.raises(ImportFailed, match="not in the header"):
+    with pytest.raises(ImportFailed, match="in the column “Title”, but the file has no column"):
         read_csv("t\nx\n", "x", mapping={"Title": "title"})
     with pytest.raises(ImportFailed, match="empty"):
         read_csv(b"", "x")
+
+
+def test_a_csv_without_a_title_column_says_what_to_do():
+    with pytest.raises(ImportFailed) as caught:
+        read_csv("name,when\nx,2019\n", "Library")
+    message = str(caught.value)
+    assert "Pass a mapping" not in message
+    assert message == (
+        "Library: no title column found. The file's columns are “name”, “when”. Say which "
+        "column holds the titles, for example “name = title” (one column a line; add the "
+        "other columns the same way)."
+    )
 
 
 def test_detect_flavour():

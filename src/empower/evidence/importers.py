@@ -698,16 +698,27 @@ def read_csv(
 
 
 def _check_mapping(mapping: Mapping[str, str], header: list[str], source: str) -> None:
+    known = ", ".join(sorted(_FIELDS - {"record_type"}))
+    columns = ", ".join(f"“{column}”" for column in header if column) or "none"
     unknown = sorted(set(mapping.values()) - _FIELDS)
     if unknown:
-        raise ImportFailed(f"{source}: mapping names unknown Record fields {unknown}")
-    if "title" not in mapping.values():
         raise ImportFailed(
-            f"{source}: no title column found; columns are {header}. Pass a mapping."
+            f"{source}: {', '.join(unknown)} is not a field Empower knows. After the "
+            f"column's name and =, write one of: {known}."
+        )
+    if "title" not in mapping.values():
+        example = next((column for column in header if column), "Article Title")
+        raise ImportFailed(
+            f"{source}: no title column found. The file's columns are {columns}. Say which "
+            f"column holds the titles, for example “{example} = title” (one column a line; "
+            f"add the other columns the same way)."
         )
     if not any(c in header for c, target in mapping.items() if target == "title"):
-        titles = [c for c, target in mapping.items() if target == "title"]
-        raise ImportFailed(f"{source}: title column {titles} not in the header {header}")
+        titles = ", ".join(f"“{c}”" for c, target in mapping.items() if target == "title")
+        raise ImportFailed(
+            f"{source}: the titles should be in the column {titles}, but the file has no "
+            f"column of that name. Its columns are {columns}; copy the name exactly."
+        )
 
 
 def _row_trouble(cells: list[str], header: list[str], delimiter: str) -> str:
