@@ -102,3 +102,17 @@ def test_a_purpose_consent_does_not_allow_is_refused_on_the_form(login, org_a, t
     response = login(org_a, "analyst", username="a2").post(
         reverse("export_list"), {**TOTALS, "purpose": "sharing", "audience": "staff"})
     assert "totals for sharing" in response.content.decode()
+
+
+def test_the_totals_page_names_file_types_in_plain_words(login, org_a):
+    page = login(org_a, "analyst").get(reverse("export_list")).content.decode()
+    assert "HXL hashtags" not in page
+    assert "CSV table, tagged for humanitarian data sites (HXL)" in page
+    assert "Humanitarian Exchange Language" in page
+
+
+def test_the_records_page_explains_htcds_and_spss_without_file_endings(login, org_a):
+    page = login(org_a, "analyst").get(reverse("export_records")).content.decode()
+    assert "HTCDS case-data standard" not in page and "(.sav)" not in page
+    assert "the shared format for trafficking case data (HTCDS)" in page
+    assert "SPSS data file" in page

@@ -38,7 +38,11 @@ class TotalsForm(_ExportForm):
     dataset = "aggregates"
     format = forms.ChoiceField(
         label=_("File type"),
-        choices=[("hxl", _("CSV with HXL hashtags")), ("xlsx", _("Excel workbook"))],
+        choices=[("hxl", _("CSV table, tagged for humanitarian data sites (HXL)")),
+                 ("xlsx", _("Excel workbook"))],
+        help_text=_("Both open in Excel. The CSV file has a second heading row of short tags "
+                    "(HXL, the Humanitarian Exchange Language) that humanitarian data sites, "
+                    "such as the Humanitarian Data Exchange, read without help."),
     )
     purpose = forms.ChoiceField(
         label=_("What the totals are for"),
@@ -79,12 +83,13 @@ class RecordsForm(_ExportForm):
                  ("scores", _("Scores: one row per interview and axis")),
                  ("services", _("Services: one row per service a person received, with "
                                 "how it was given and its effects")),
-                 ("htcds", _("Participants in the HTCDS case-data standard"))],
+                 ("htcds", _("Participants, in the shared format for trafficking case data "
+                             "(HTCDS)"))],
     )
     format = forms.ChoiceField(
         label=_("File type"),
         choices=[("csv", _("CSV (opens in Excel)")), ("xlsx", _("Excel workbook")),
-                 ("sav", _("SPSS (.sav)"))],
+                 ("sav", _("SPSS data file"))],
     )
     purpose = forms.ChoiceField(
         label=_("What the file is for"),
