@@ -287,6 +287,15 @@ def read_submissions(
     metadata columns) and ``source_guessed`` says so. A file that cannot be read at all comes
     back with a problem on row 0 and no submissions.
     """
+    stranger = not_a_submissions_file(data, filename)
+    if stranger is not None:
+        # Refused before any parsing: a picture or a PDF is not read as text with an
+        # encoding warning, and its source is not guessed.
+        kind = PurePosixPath(filename.lower()).suffix.lstrip(".") or "?"
+        found = SubmissionFile(source=source or "kobo", format=kind,
+                               source_guessed=source is None)
+        found.problems.append(RowProblem(0, "", stranger))
+        return found
     kind = _kind(data, filename)
     chosen: Source = source or _guess_source(data, kind)
     found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None)
@@ -308,6 +317,81 @@ def read_submissions(
         found.problems.append(RowProblem(
             0, "", Text(gettext_noop("The file holds no submissions."))))
     return found
+
+
+# ---- files that are not what they claim
+
+
+#: How files that are never submissions begin, and what they are, in words for anyone.
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, gettext_noop("a picture (PNG)")),
+    (b"\xff\xd8\xff", 0, gettext_noop("a photo (JPEG)")),
+    (b"GIF87a", 0, gettext_noop("a picture (GIF)")),
+    (b"GIF89a", 0, gettext_noop("a picture (GIF)")),
+    (b"WEBP", 8, gettext_noop("a picture (WebP)")),
+    (b"ftyp", 4, gettext_noop("a photo or video from a phone")),
+    (b"%PDF-", 0, gettext_noop("a PDF document")),
+    (b"{\\rtf", 0, gettext_noop("a word-processor document (RTF)")),
+    (b"\x1f\x8b", 0, gettext_noop("a compressed file (gzip)")),
+    (b"Rar!\x1a\x07", 0, gettext_noop("a compressed file (RAR)")),
+    (b"7z\xbc\xaf\x27\x1c", 0, gettext_noop("a compressed file (7-Zip)")),
+    (b"ID3", 0, gettext_noop("a sound recording (MP3)")),
+    (b"OggS", 0, gettext_noop("a sound recording (Ogg)")),
+    (b"\x7fELF", 0, gettext_noop("a program")),
+    (b"MZ", 0, gettext_noop("a program")),
+)
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v")
+#: Zip files (Excel workbooks among them) and old Excel files: their readers say what is wrong.
+_READ_BY_THEIR_OWN_READER = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0")
+#: The part of a file looked at to tell text from other data.
+_SNIFF_BYTES = 4096
+
+
+def not_a_submissions_file(data: bytes, filename: str = "") -> Text | None:
+    """Why ``data`` cannot be a download of submissions, when it plainly is something else:
+    a picture, a photo, a PDF, a compressed file, a program, or other data that is not text.
+
+    Only the first few kilobytes are looked at, and nothing is parsed: zip files (which
+    include Excel workbooks) and old Excel files are left to their readers, which say what is
+    wrong with them. ``None`` when the file may be a submissions file.
+    """
+    head = data[:_SNIFF_BYTES]
+    if _BLANK.fullmatch(head) or head.startswith(_READ_BY_THEIR_OWN_READER):
+        return None
+    what = next((name for magic, at, name in _SIGNATURES
+                 if head[at:at + len(magic)] == magic
+                 and not (magic == b"MZ" and not _has_control_bytes(head))), None)
+    if what is None and _has_control_bytes(head):
+        what = gettext_noop("a file that is not text (perhaps a picture, a document or a "
+                            "program)")
+    if what is None:
+        return None
+    return Text(gettext_noop(
+        "%(name)s seems to be %(what)s, not submissions downloaded from KoboToolbox or ODK "
+        "Central. Nothing was read from it. Download the submissions again (CSV, Excel or "
+        "JSON) and choose that file."
+    ), {"name": filename or THE_FILE, "what": Text(what)})
+
+
+def _has_control_bytes(head: bytes) -> bool:
+    """Whether ``head`` holds characters no text file has, in every encoding a download can
+    come in (UTF-8, UTF-16 either way round, Windows-1252, Latin-1)."""
+    if not head or head.startswith(tuple(bom for bom, _encoding in _BOMS)):
+        return False
+    whole = head[:len(head) - len(head) % 2]
+    for encoding, part in (("utf-8", head), ("utf-16-le", whole), ("utf-16-be", whole),
+                           ("cp1252", head), ("latin-1", head)):
+        try:
+            text = part.decode(encoding)
+        except UnicodeDecodeError as error:
+            if encoding != "utf-8" or error.start < len(part) - 3:
+                continue
+            text = part[:error.start].decode(encoding)  # a character cut at the end
+        controls = sum(1 for c in text
+                       if c not in _TEXT_CONTROLS and unicodedata.category(c) in ("Cc", "Cs"))
+        if controls <= len(text) // 100:
+            return False
+    return True
 
 
 #: Nothing but byte-order marks, NULs and white space (matched in place: no copy of the file).

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from empower.instruments import library, text_in
+from empower.instruments.submissions import not_a_submissions_file
 
 #: Exports of a few thousand interviews stay well below this.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -48,4 +49,11 @@ class UploadForm(forms.Form):
                 _("The file is larger than %(limit)d MB. Export fewer submissions at a time.")
                 % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
+        # A picture or a PDF chosen by mistake is refused here, before it is stored or read.
+        upload.seek(0)
+        head = upload.read(8192)
+        upload.seek(0)
+        stranger = not_a_submissions_file(head, upload.name or "")
+        if stranger is not None:
+            raise forms.ValidationError(str(stranger))
         return upload
