@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from empower.instruments import library, text_in
@@ -15,16 +16,23 @@ from empower.instruments.submissions import not_a_submissions_file
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def instrument_choices() -> list[tuple[str, str]]:
-    return [(key, f"{text_in(i.title, 'en')[0]} ({key})") for key, i in sorted(library().items())]
+def instrument_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Every question set as "title, version 2.0", in the reader's language."""
+    language = language or get_language() or "en"
+    return [
+        (key, _("%(title)s, version %(version)s") % {
+            "title": text_in(i.title, language)[0], "version": i.version})
+        for key, i in sorted(library().items())
+    ]
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File downloaded from KoboToolbox or ODK Central"),
-        help_text=_("KoboToolbox: the XLSX export (with services), a CSV export, or the API's "
-                    "JSON. ODK Central: the zip export (with services) or its CSV. Use the "
-                    "form Empower made, and XML names as headers."),
+        help_text=_("KoboToolbox: the Excel (XLSX) export, which keeps the services, a CSV "
+                    "export, or the JSON data file. ODK Central: the zip export, which keeps "
+                    "the services, or its CSV. Collect with the form Empower made, and in "
+                    "KoboToolbox export with “XML values and headers”."),
     )
     source = forms.ChoiceField(
         label=_("Where it comes from"), required=False, widget=forms.RadioSelect,
@@ -32,7 +40,7 @@ class UploadForm(forms.Form):
                  ("odk", _("ODK Central"))],
     )
     instrument = forms.ChoiceField(
-        label=_("Instrument, for submissions that do not say which they used"),
+        label=_("Question set, for submissions that do not say which they used"),
         required=False,
     )
 

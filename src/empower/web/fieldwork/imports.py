@@ -21,9 +21,9 @@ from typing import Any, Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
-from empower.instruments import library
+from empower.instruments import library, text_in
 from empower.instruments.submissions import (
     Interview,
     Reading,
@@ -66,6 +66,17 @@ class RowOutcome:
     #: why a row is skipped: "imported", "earlier_version" or "rejected"
     reason: str = ""
     problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def instrument_name(self) -> str:
+        """The question set as people know it ("Empowerment interview, version 2.0"), in the
+        reader's language; what the file says when it names no installed question set."""
+        instrument = library().get(self.instrument_key)
+        if instrument is None:
+            return self.instrument_key
+        return str(gettext_lazy("%(title)s, version %(version)s") % {
+            "title": text_in(instrument.title, get_language() or "en")[0],
+            "version": instrument.version})
 
 
 @dataclass

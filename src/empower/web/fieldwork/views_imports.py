@@ -50,7 +50,7 @@ def _run(request: HttpRequest, pending: PendingImport, dry_run: bool) -> ImportO
 def _read_as(outcome: ImportOutcome) -> str:
     """What the file was read as, in the reader's language."""
     names = {
-        ("kobo", "json"): _("KoboToolbox API (JSON)"),
+        ("kobo", "json"): _("KoboToolbox data file (JSON)"),
         ("kobo", "csv"): _("KoboToolbox CSV export"),
         ("kobo", "xlsx"): _("KoboToolbox Excel (XLSX) export"),
         ("odk", "csv"): _("ODK Central CSV export"),

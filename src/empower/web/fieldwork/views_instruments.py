@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument, get_instrument, library, text_in
@@ -30,7 +31,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
             "title": text_in(instrument.title, language)[0],
             "description": text_in(instrument.description, language)[0],
             "questions": len(instrument.items),
-            "languages": ", ".join(instrument.languages),
+            "languages": ", ".join(_language_name(code) for code in instrument.languages),
         }
         for instrument in sorted(library().values(), key=lambda i: i.id)
     ]
@@ -51,6 +52,14 @@ def instrument_xlsform(request: HttpRequest, instrument_id: str, version: str) -
     record(Action.DOWNLOAD, request=request, target_type="instrument",
            target_id=instrument.key, detail={"format": "xlsform", "version": form_version()})
     return response
+
+
+def _language_name(code: str) -> str:
+    """A language as the reader calls it ("Bengali", "বাংলা" …), not its code."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def _instrument(instrument_id: str, version: str) -> Instrument:
