@@ -1,11 +1,14 @@
 # The two commands that set everything up on a fresh machine with Python 3:
-#   make run   – the site with synthetic demo data on http://127.0.0.1:8000 (SQLite)
+#   make run   – the site with synthetic demo data on http://127.0.0.1:8000 (SQLite);
+#                another port or address: make run PORT=8080 HOST=0.0.0.0
 #   make test  – every test (browser tests need Chromium: see README)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run test install lint clean messages
 
@@ -20,7 +23,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/empower migrate --no-input
 	$(BIN)/empower demo --if-empty
-	$(BIN)/empower serve
+	$(BIN)/empower serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -28,6 +28,33 @@ DEMO_USERS = [
 ]
 
 
+def login_lines() -> list[str]:
+    """How to log in to the demo: the logins, their password, and which must use two-step
+    login (administrators must: at their first login they set up an authenticator app)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    lines = [f"Demo logins (synthetic data), password for all: {DEMO_PASSWORD}"]
+    for username, role in DEMO_USERS:
+        note = ""
+        if role == Role.ADMIN:
+            set_up = TOTPDevice.objects.filter(user__username=username, confirmed=True).exists()
+            note = ("  two-step login: after the password, type the code from your "
+                    "authenticator app" if set_up else
+                    "  needs two-step login: see below")
+        lines.append(f"  {username:18} {role.label}{note}")
+    lines += [
+        "Administrators must use two-step login. The first time demo-admin logs in, Empower",
+        "shows only the Two-step login page: install an authenticator app on a phone (Aegis,",
+        "FreeOTP, Google Authenticator or any TOTP app), scan the QR code on the page (or type",
+        "the key shown), then type the 6-digit code the app shows. After that, every login as",
+        "demo-admin asks for a new code from the app. Lost the phone? Run",
+        "  empower reset_two_step demo-admin",
+        "The other demo logins need only the password: to look around without a phone, log in",
+        "as demo-interviewer, demo-analyst or demo-viewer.",
+    ]
+    return lines
+
+
 class Command(BaseCommand):
     help = "Load the synthetic demo organisation, users and pilot-shaped cohort."
 
@@ -62,9 +89,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {len(cohort)} synthetic participants into '{organisation.name}'."
         ))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role in DEMO_USERS:
-            self.stdout.write(f"  {username:18} {role.label}")
+        for line in login_lines():
+            self.stdout.write(line)
 
     def _users(self, organisation: Organisation) -> dict[str, Any]:
         User = get_user_model()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from empower.web.accounts.models import Organisation
 
-from .demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS
+from .demo import DEMO_SLUG, login_lines
 
 
 class Command(BaseCommand):
@@ -23,9 +23,8 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Empower is at {url}"))
         if Organisation.objects.filter(slug=DEMO_SLUG).exists():
-            self.stdout.write(f"Demo logins (synthetic data), password {DEMO_PASSWORD}:")
-            for username, role in DEMO_USERS:
-                self.stdout.write(f"  {username:18} {role.label}")
+            for line in login_lines():
+                self.stdout.write(line)
         self.stdout.write("Stop with Ctrl+C.")
         call_command(
             "runserver", f"{options['host']}:{options['port']}",
