@@ -186,3 +186,15 @@ def test_a_csv_without_a_title_column_says_which_column_to_name(login, org_a):
     page = _text(response.content.decode())
     assert "Pass a mapping" not in page
     assert "Say which column holds the titles, for example “Heading = title”" in page
+
+
+def test_a_value_not_on_the_scale_gets_plain_words(login, org_a):
+    client = login(org_a, "analyst")
+    project = _project(client)
+    _import(client, project)
+    record = _first(client, project)
+    for url in (reverse("review_screen", args=[project.pk]),
+                reverse("review_conflicts", args=[project.pk]) + "?stage=title_abstract"):
+        response = client.post(url, {"record": record.pk, "value": "zzz"})
+        assert _messages(response)[-1] == "Choose one of the decision buttons."
+    assert not Decision.objects.exists()

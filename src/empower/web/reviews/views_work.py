@@ -183,8 +183,8 @@ def conflicts(request: HttpRequest, pk: int) -> HttpResponse:
         target = get_object_or_404(project.records, pk=request.POST.get("record"))
         try:
             logic.settle(target, stage, agreed=request.POST.get("value"), by=request.user)
-        except ValueError as error:
-            messages.error(request, str(error))
+        except ValueError:
+            messages.error(request, _("Choose one of the decision buttons."))
         return redirect(f"{request.path}?stage={stage}")
     return render(request, "reviews/conflicts.html", {
         "project": project, "stage": stage, "conflicts": logic.open_conflicts(project, stage),
