@@ -103,7 +103,7 @@ def test_withdrawal_takes_effect_at_once_in_reports(login, org_a, make_participa
     client = login(org_a, "interviewer")
     consent = people[0].consents.get()
     client.post(reverse("consent_withdraw", args=[people[0].code, consent.pk]),
-                {"purpose": "own_reporting"})
+                {"purpose": "own_reporting", "confirm": "yes"})
     assert cohort_report(org_a)["sample"]["n"] == 2
     # Withdrawing one purpose leaves the others in force.
     assert people[0].consent_for("interview") is not None
@@ -115,7 +115,8 @@ def test_withdrawing_everything_stops_new_interviews(login, org_a, make_particip
     participant = make_participant(org_a)
     client = login(org_a, "interviewer")
     consent = participant.consents.get()
-    client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]))
+    client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]),
+                {"confirm": "yes"})
     assert participant.consent_for("interview") is None
     assert participant.consent_for("own_reporting") is None
 
@@ -131,7 +132,7 @@ def test_withdrawing_referral_consent_cancels_pending_referrals(
     client = login(org_a, "interviewer")
     consent = participant.consents.get()
     client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]),
-                {"purpose": "referral"})
+                {"purpose": "referral", "confirm": "yes"})
     pending.refresh_from_db()
     made.refresh_from_db()
     assert pending.status == ReferralStatus.CANCELLED
@@ -215,3 +216,32 @@ def test_a_later_no_to_one_provider_leaves_a_referral_to_another(
                                    provider="Shelter", wording="w")
     providers = ConsentDecision.objects.filter(consent__participant=person).in_force("referral")
     assert list(providers.values_list("provider", flat=True)) == ["Legal aid clinic"]
+
+
+def test_a_consent_with_no_answer_is_refused_once_in_plain_words(login, org_a, make_participant):
+    participant = make_participant(org_a, consent=False)
+    client = login(org_a, "interviewer")
+    response = client.post(reverse("consent_create", args=[participant.code]), _consent_post())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count(escape("Nothing was saved: record the participant's answer to at least "
+                             "one question.")) == 1
+    assert "record nothing" not in page
+    assert not participant.consents.exists()
+
+
+def test_the_participant_page_names_question_sets_not_their_ids(login, org_a, make_participant):
+    participant = make_participant(org_a)
+    record_assessment(
+        participant=participant, instrument=get_instrument("empowerment-interview", "2.0"),
+        conducted_on=date.today(), language="en", interviewer=None, answers=RATINGS,
+    )
+    client = login(org_a, "interviewer")
+    page = client.get(reverse("participant_detail", args=[participant.code])).content.decode()
+    table = page[page.index("<table"):page.index("</table>")]
+    assert "Empowerment interview (version 2.0)" in table
+    assert "empowerment-interview" not in table
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    assert "Empowerment interview (version 2.0)" in chart  # the marker's legend
+    assert "empowerment-interview" not in chart
+    assert "wording 2026-1, read in English" in page

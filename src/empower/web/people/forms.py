@@ -128,7 +128,8 @@ class ConsentForm(forms.ModelForm):
         answers = {p.value: data.get(f"answer_{p.value}") for p in Purpose}
         if not any(answers.values()):
             raise forms.ValidationError(
-                _("Record the answer to at least one question, or record nothing.")
+                _("Nothing was saved: record the participant's answer to at least one "
+                  "question. If they answered none, leave this page without saving.")
             )
         if answers["referral"] == "yes" and not data.get("referral_provider"):
             self.add_error("referral_provider", _("Name the provider the participant agreed to."))

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from empower.instruments import library
 from empower.instruments.model import text_in
@@ -17,6 +17,7 @@ from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
 from empower.web.assessments.change import change_bands
 from empower.web.assessments.forms import FALLBACK_MARK, fallback_explanation
+from empower.web.assessments.models import Assessment, AxisScore
 from empower.web.audit.log import Action, record
 
 from . import consent_texts
@@ -24,6 +25,7 @@ from .consent_texts import purpose_text_in, receipt_text_in
 from .forms import ConsentForm, ContactForm, ParticipantForm
 from .models import Participant
 from .services import erase, withdraw
+from .withdrawal import outcome_message, plan_withdrawal, withdrawable
 
 
 def get_participant(request: HttpRequest, code: str) -> Participant:
@@ -83,14 +85,44 @@ def _axis_labels(language: str) -> dict[str, str]:
     return labels
 
 
+def _instrument_titles(language: str) -> dict[str, str]:
+    """Each installed question set's title and version, by instrument key."""
+    return {
+        key: _("%(title)s (version %(version)s)")
+        % {"title": text_in(i.title, language)[0], "version": i.version}
+        for key, i in library().items()
+    }
+
+
+def _score_cell(score: AxisScore | None) -> dict[str, object]:
+    """A score for the table, or why there is none, in plain words."""
+    if score is None or (score.score is None and "for this axis" in score.missing_reason):
+        return {"score": None, "why": _("This question set does not measure this axis.")}
+    if score.score is not None:
+        return {"score": score.score, "why": ""}
+    if score.missing_reason == "prefer not to say":
+        return {"score": None, "why": _("The participant preferred not to say.")}
+    if score.missing_reason == "not answered":
+        return {"score": None, "why": _("Not answered.")}
+    return {"score": None, "why": _("Too few questions were answered for a score.")}
+
+
 @role_required(*CAN_READ_PEOPLE)
 def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
     participant = get_participant(request, code)
     assessments = list(participant.assessments.prefetch_related("scores"))
     language = request.LANGUAGE_CODE  # type: ignore[attr-defined]
     axis_labels = _axis_labels(language)
+    titles = _instrument_titles(language)
+
+    def title_of(a: Assessment) -> str:
+        return titles.get(a.instrument_key) or _(
+            "A question set no longer installed (version %(version)s)"
+        ) % {"version": a.instrument_version}
+
     rows = [
-        {"date": a.conducted_on, "axis": s.axis, "score": s.score, "instrument": a.instrument_key}
+        {"date": a.conducted_on, "axis": s.axis, "score": s.score,
+         "instrument": title_of(a)}
         for a in assessments
         for s in a.scores.all()
         if s.score is not None
@@ -108,15 +140,23 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
     table = [
         {
             "assessment": a,
-            "scores": [next((s for s in a.scores.all() if s.axis == axis), None) for axis in axes],
+            "title": title_of(a),
+            "cells": [
+                _score_cell(next((s for s in a.scores.all() if s.axis == axis), None))
+                for axis in axes
+            ],
         }
         for a in assessments
     ]
+    consents = list(participant.consents.prefetch_related("decisions"))
+    for consent in consents:
+        consent.language_name = CONSENT_LANGUAGES.get(consent.language, "")  # type: ignore[attr-defined]
+        consent.can_withdraw = bool(withdrawable(consent))  # type: ignore[attr-defined]
     return render(
         request, "people/participant_detail.html",
         {
             "participant": participant,
-            "consents": participant.consents.prefetch_related("decisions"),
+            "consents": consents,
             "table": table,
             "axes": [axis_labels[a] for a in axes],
             "chart": chart,
@@ -182,20 +222,35 @@ def consent_create(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*CAN_RECORD)
 def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpResponse:
-    """Withdraw one purpose (``purpose`` in the form) or everything agreed in a consent."""
+    """Withdraw one purpose (``purpose``, may be repeated) or everything agreed in a consent.
+
+    Opening the page (or a POST without ``confirm``) only shows what will stop; the
+    withdrawal is made by the confirmation form alone."""
     participant = get_participant(request, code)
     consent = get_object_or_404(participant.consents, pk=consent_id)
-    decisions = list(consent.decisions.all())
-    purpose = request.POST.get("purpose")
-    if purpose:
-        decisions = [d for d in decisions if d.purpose == purpose]
-    count = withdraw(participant, decisions, request=request)
-    if count:
-        messages.success(request, _("Withdrawn. From now on it no longer covers any use."))
-    return redirect("participant_detail", code=participant.code)
+    data = request.POST if request.method == "POST" else request.GET
+    purposes = [p for p in data.getlist("purpose") if p]
+    try:
+        plan = plan_withdrawal(participant, consent, purposes)
+    except ValueError:
+        messages.error(request, _(
+            "Nothing was withdrawn: that use is not agreed in this consent, or it has been "
+            "withdrawn already."
+        ))
+        return redirect("participant_detail", code=participant.code)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        withdraw(participant, plan.decisions, request=request)
+        messages.success(request, outcome_message(plan))
+        return redirect("participant_detail", code=participant.code)
+    return render(
+        request, "people/consent_withdraw.html",
+        {"participant": participant, "consent": consent, "plan": plan,
+         "purposes": [d.purpose for d in plan.decisions] if purposes else [],
+         "language_name": CONSENT_LANGUAGES.get(consent.language, "")},
+    )
 
 
 @role_required(*CAN_RECORD)
