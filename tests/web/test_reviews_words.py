@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from empower.web.reviews.models import Decision, Record, Retrieval, Search
+from empower.web.reviews.models import Decision, Project, Record, Retrieval, Search
 
 from .test_reviews import _import, _project
 
@@ -119,6 +119,7 @@ def test_a_note_thought_of_after_the_decision_is_added_to_it(login, org_a):
     assert response["Location"] == f"{url}?last={record.pk}"
     page = client.get(response["Location"]).content.decode()
     assert "Add a note to this decision" in page
+    assert f"Saved: Not relevant for “{record.title[:79]}" in _text(page)
     client.post(url, {"record": record.pk, "action": "note", "note": "wrong country"})
     decision = Decision.objects.get(record=record)
     assert (decision.value, decision.note) == ("0", "wrong country")
@@ -198,3 +199,15 @@ def test_a_value_not_on_the_scale_gets_plain_words(login, org_a):
         response = client.post(url, {"record": record.pk, "value": "zzz"})
         assert _messages(response)[-1] == "Choose one of the decision buttons."
     assert not Decision.objects.exists()
+
+
+def test_decision_buttons_do_not_repeat_a_code_that_is_the_label(login, org_a):
+    client = login(org_a, "analyst")
+    project = _project(client, scale="include_maybe_exclude")
+    _import(client, project)
+    words = _text(client.get(reverse("review_screen", args=[project.pk])).content.decode())
+    assert "include · Include" not in words and " Include " in words
+    # On a ranked scale the number is part of the decision, and stays.
+    Project.objects.filter(pk=project.pk).update(scale="rank_0_4")
+    words = _text(client.get(reverse("review_screen", args=[project.pk])).content.decode())
+    assert "1 · Trafficking survivors, survivor-led, working to an outcome" in words

@@ -112,8 +112,17 @@ def _screen_page(request: HttpRequest, project, record, left: int, *, note: str 
         "title_html": _highlighted(project, record.title) if record else "",
         "abstract_html": _highlighted(project, record.abstract) if record else "",
         "note": note, "note_error": note_error, "note_limit": NOTE_LIMIT, "last": last,
-        "last_error": last_error,
+        "last_error": last_error, "last_label": _label(project, last.value) if last else "",
     }, status=400 if note_error or last_error else 200)
+
+
+def _label(project, value: str) -> str:
+    """A stored title/abstract decision in the scale's words ("Maybe", "Not relevant")."""
+    scale = logic.scale_for(project)
+    try:
+        return scale.option(logic.parse_value(scale, value)).label
+    except (ValueError, KeyError):
+        return value
 
 
 def _last_decision(project, user, record_id: str | None):
