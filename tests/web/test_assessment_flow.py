@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -76,6 +77,45 @@ def _interview_post(**extra):
     return data
 
 
+#: The steps of empowerment-interview 2.0, worked out from its YAML by hand: the four ladder
+#: ratings (with the date), one step per factor in the order the file lists them, services last.
+FACTOR_STEPS = ["family", "community", "rescue", "legal_process", "mental_health",
+                "psychosocial_support", "work_and_finances", "ngo_services",
+                "officials_and_police"]
+STEP_COUNT = 11
+
+
+def _step_of(name):
+    if name == "conducted_on" or name.startswith("rating__"):
+        return 1
+    if name.startswith("service"):
+        return STEP_COUNT
+    factor = name.split("__")[1]
+    return FACTOR_STEPS.index(factor) + 2
+
+
+def _walk(client, url, data):
+    """Fill the interview in step by step as a browser without JavaScript does: each step
+    posts only its own fields with "Next"; the last one posts "Save". Returns the last
+    response and the address of every step page seen."""
+    by_step = {n: {} for n in range(1, STEP_COUNT + 1)}
+    for name, value in data.items():
+        if name not in ("save",):
+            by_step[_step_of(name)][name] = value
+    seen = []
+    address = url
+    for number in range(1, STEP_COUNT + 1):
+        fields = {**by_step[number], "step": str(number)}
+        fields["save" if number == STEP_COUNT else "next"] = "1"
+        response = client.post(address, fields)
+        if number < STEP_COUNT:
+            assert response.status_code == 302, (number, response.content.decode()[:500])
+            address = response["Location"]
+            assert f"step={number + 1}" in address
+            seen.append(address)
+    return response, seen
+
+
 def test_interview_is_saved_and_scored(login, org_a, make_participant):
     participant = make_participant(org_a)
     client = login(org_a, "interviewer")
@@ -135,7 +175,8 @@ def test_no_assessment_after_consent_is_withdrawn(login, org_a, make_participant
     participant = make_participant(org_a)
     client = login(org_a, "interviewer")
     consent = participant.consents.get()
-    client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]))
+    client.post(reverse("consent_withdraw", args=[participant.code, consent.pk]),
+                {"confirm": "yes"})
     url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
     response = client.post(url, _interview_post())
     assert "No consent record covers this interview" in response.content.decode()
@@ -185,14 +226,83 @@ def test_add_service_button_adds_a_blank_entry_without_saving(login, org_a, make
     participant = make_participant(org_a)
     client = login(org_a, "interviewer")
     url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
-    data = _interview_post()
-    data.pop("save")
-    data["add_service"] = "1"
+    data = {name: value for name, value in _interview_post().items()
+            if name.startswith("service")}
+    data.update(step=str(STEP_COUNT), add_service="1")
     response = client.post(url, data)
-    assert response.status_code == 200
-    assert 'name="service-1-service_type"' in response.content.decode()
-    assert 'value="vocational_training" selected' in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"].endswith("#service-1")  # straight to the new entry
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'name="service-1-service_type"' in page.content.decode()
+    assert 'value="vocational_training" selected' in page.content.decode()
     assert not Assessment.objects.exists()
+
+
+def test_interview_through_every_step_saves_the_same_scores(login, org_a, make_participant):
+    participant = make_participant(org_a)
+    client = login(org_a, "interviewer")
+    url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
+    response, seen = _walk(client, url + "?lang=my", _interview_post())
+    assert len(seen) == STEP_COUNT - 1
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assessment = Assessment.objects.get()
+    assert assessment.language == "my"
+    assert assessment.answers["effect__family__healing"] == 2
+    assert assessment.answers["effect__legal_process__inner_peace"] == -2
+    assert assessment.answers["effect__rescue__purpose"] == "not_applicable"
+    assert assessment.narratives == {"note__family": "My mother stood by me."}
+    assert assessment.services == [{
+        "service_type": "vocational_training", "provider_type": "ngo_cso",
+        "respected_wishes": True, "conditions": ["none"],
+        "effects": {"healing": None, "purpose": None, "inner_peace": None,
+                    "self_capacity": 2},
+    }]
+    scores = {s.axis: s for s in assessment.scores.all()}
+    assert scores["healing"].score == pytest.approx(600 / 9)   # (7 − 1) / 9 · 100
+    assert scores["purpose"].score == 0                        # (1 − 1) / 9 · 100
+    assert scores["inner_peace"].score == 100                  # (10 − 1) / 9 · 100
+    assert scores["self_capacity"].score is None and scores["self_capacity"].missing_reason
+    assert not participant.drafts.exists()  # the draft of the steps is gone once saved
+
+
+def test_a_missing_answer_is_shown_at_its_step_and_question(login, org_a, make_participant):
+    participant = make_participant(org_a)
+    client = login(org_a, "interviewer")
+    url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
+    data = _interview_post()
+    data.pop("rating__purpose")
+    # The whole interview in one post, as an older page would send it: the required rating of
+    # step 1 is missing, so step 1 is shown with the question marked and a list that leads to it.
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not Assessment.objects.exists()
+    assert "Step 1 of 11" in page
+    assert re.search(r'class="field question has-error" id="q-rating__purpose"', page)
+    assert 'name="goto" value="1:rating__purpose"' in page
+    # The list's button stores the step and lands on the question.
+    draft = participant.drafts.get()
+    jump = client.post(url + f"?draft={draft.pk}", {"step": "1", "check": "1",
+                                                    "goto": "1:rating__purpose"})
+    assert jump["Location"].endswith("step=1&check=1#q-rating__purpose")
+    assert "has-error" in client.get(jump["Location"]).content.decode()
+
+
+def test_effect_answers_read_as_their_labels_on_the_assessment_page(
+    login, org_a, make_participant
+):
+    participant = make_participant(org_a)
+    client = login(org_a, "interviewer")
+    url = reverse("assessment_new", args=[participant.code, "empowerment-interview", "2.0"])
+    response = client.post(url, _interview_post(rating__purpose="prefer_not_to_say"))
+    page = client.get(response["Location"]).content.decode()
+    assert "+2 strongly empowering" in page
+    assert "−2 strongly disempowering" in page
+    assert "2 – +2" not in page and "-2 – −2" not in page
+    assert "10 – completely" in page and "10 – 10" not in page
+    assert "prefer_not_to_say" not in page and "not_applicable" not in page
+    assert "Prefer not to say" in page and "Does not apply to me" in page
 
 
 def test_form_shows_instrument_in_chosen_language(login, org_a, make_participant):

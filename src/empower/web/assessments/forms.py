@@ -7,19 +7,31 @@ back as the instrument stores them (integers for scale points, strings for the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from empower.instruments import Instrument, Item, Option
 from empower.instruments.model import DEFAULT_LANGUAGE, NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
 
 PREFER_NOT_TO_SAY_LABEL = _("Prefer not to say")
 NOT_APPLICABLE_LABEL = _("Does not apply")
+#: The most a note can hold. The browser is not told (a ``maxlength`` attribute cuts pasted text
+#: without a word); the server refuses a longer note with a message and keeps it in the draft.
+NOTE_LIMIT = 4000
+NOTE_TOO_LONG = ngettext_lazy(
+    "A note can hold up to %(limit_value)d character; this one has %(show_value)d. Shorten it: "
+    "nothing has been cut.",
+    "A note can hold up to %(limit_value)d characters; this one has %(show_value)d. Shorten "
+    "it: nothing has been cut.",
+    "limit_value",
+)
 #: Put after a text shown in English because the participant's language is missing for it.
 #: Translators: keep it short and in brackets; the explanation below uses it.
 FALLBACK_MARK = pgettext_lazy("text shown in English", "[EN]")
@@ -76,6 +88,56 @@ class Section:
     legend: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One screen of the interview: a group of questions, or the services received."""
+
+    number: int
+    title: str
+    #: the item ids asked on this step (none on the services step)
+    items: tuple[str, ...] = ()
+    services: bool = False
+
+    def owns(self, name: str) -> bool:
+        """Whether the form field ``name`` is filled in on this step."""
+        if self.services:
+            return name == "service_count" or name.startswith("service-")
+        return name in self.items or (self.number == 1 and name == "conducted_on")
+
+
+def _section_key(item: Item) -> str:
+    return f"factor:{item.factor}" if item.factor else f"section:{item.section}"
+
+
+def interview_steps(instrument: Instrument, language: str) -> list[Step]:
+    """The interview cut into short steps: one per factor (its effect questions and its note),
+    one per other section, and the services received last.
+
+    Titles are in the interview's language: call it inside ``translation.override(language)``.
+    """
+    groups: dict[str, list[Item]] = {}
+    for item in instrument.items:
+        groups.setdefault(_section_key(item), []).append(item)
+    factor_labels = {f.id: marked(f.label, language) for f in instrument.factors}
+    questions = [i.id for i in instrument.items if i.kind != "text"]
+    steps: list[Step] = []
+    for items in groups.values():
+        first = items[0]
+        if first.factor:
+            title = factor_labels[first.factor]
+        elif all(i.kind == "rating" for i in items):
+            title = str(_("Where you are today"))
+        else:
+            numbers = [questions.index(i.id) + 1 for i in items if i.id in questions]
+            title = str(_("Questions %(first)s–%(last)s") % {
+                "first": number_format(min(numbers)), "last": number_format(max(numbers)),
+            }) if numbers else str(_("Your own words"))
+        steps.append(Step(len(steps) + 1, title, tuple(i.id for i in items)))
+    if instrument.services is not None:
+        steps.append(Step(len(steps) + 1, str(_("Services received")), services=True))
+    return steps
+
+
 def _chip(value: str, label: str) -> str:
     """The short label of an effect answer.
 
@@ -91,7 +153,9 @@ def _chip(value: str, label: str) -> str:
 
 class DetailsForm(forms.Form):
     conducted_on = forms.DateField(
-        label=_("Date of the interview"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of the interview"),
+        # A date input takes ISO dates only, whatever the interviewer's language formats.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_conducted_on(self) -> date:
@@ -104,12 +168,17 @@ class DetailsForm(forms.Form):
 class AnswersForm(forms.Form):
     """One field per item of the instrument, named by item id."""
 
-    def __init__(self, instrument: Instrument, language: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, instrument: Instrument, language: str, *args: Any,
+        items: Iterable[str] | None = None, **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self.language = language
+        asked = None if items is None else set(items)
         for item in instrument.items:
-            self.fields[item.id] = self._field_for(item)
+            if asked is None or item.id in asked:
+                self.fields[item.id] = self._field_for(item)
 
     def _field_for(self, item: Item) -> forms.Field:
         label = marked(item.text, self.language)
@@ -119,10 +188,15 @@ class AnswersForm(forms.Form):
             axis = next(a for a in self.instrument.axes if a.id == item.axis)
             label = marked(axis.label, self.language)
         if item.kind == "text":
-            return forms.CharField(
-                label=label, required=False, max_length=4000,
-                widget=forms.Textarea(attrs={"rows": 3}),
+            note = forms.CharField(
+                label=label, required=False, max_length=NOTE_LIMIT,
+                error_messages={"max_length": NOTE_TOO_LONG},
+                widget=forms.Textarea(attrs={
+                    "rows": 4, "data-limit": NOTE_LIMIT, "aria-describedby": f"id_{item.id}-count",
+                }),
             )
+            note.widget.attrs.pop("maxlength", None)
+            return note
         scale = self.instrument.scales[item.scale] if item.scale else None
         choices = _choices(scale.options, self.language) if scale else []
         if item.kind == "effect":
@@ -132,10 +206,12 @@ class AnswersForm(forms.Form):
             choices.append((PREFER_NOT_TO_SAY, str(PREFER_NOT_TO_SAY_LABEL)))
         if item.kind == "effect":
             choices = [(value, _chip(value, full)) for value, full in choices]
-        return forms.ChoiceField(
+        answer = forms.ChoiceField(
             label=label, required=item.required, choices=choices,
             widget=forms.RadioSelect(attrs={"class": "choice"}),
         )
+        answer.kind = item.kind  # type: ignore[attr-defined]  # lays out the answer chips
+        return answer
 
     def sections(self) -> list[Section]:
         """Group the fields for display: ratings first, then one group per factor."""
@@ -143,10 +219,10 @@ class AnswersForm(forms.Form):
         sections: dict[str, Section] = {}
         factor_labels = {f.id: marked(f.label, self.language) for f in instrument.factors}
         for item in instrument.items:
-            if item.factor:
-                key, title = f"factor:{item.factor}", factor_labels[item.factor]
-            else:
-                key, title = f"section:{item.section}", ""
+            if item.id not in self.fields:
+                continue
+            key = _section_key(item)
+            title = factor_labels[item.factor] if item.factor else ""
             section = sections.setdefault(key, Section(title=title))
             section.fields.append(self[item.id])
             if item.kind == "effect" and not section.legend and item.scale:
@@ -154,18 +230,23 @@ class AnswersForm(forms.Form):
         return list(sections.values())
 
     def _effect_legend(self, scale_id: str) -> list[str]:
-        legend = [
-            marked(o.label, self.language)
-            for o in self.instrument.scales[scale_id].options
-            if o.value != NOT_APPLICABLE
-        ]
-        return [*legend, f"{_chip(NOT_APPLICABLE, '')} {NOT_APPLICABLE_LABEL}"]
+        options = self.instrument.scales[scale_id].options
+        legend = [marked(o.label, self.language) for o in options if o.value != NOT_APPLICABLE]
+        # "N/A" spelled out in the instrument's own words where it has them ("Does not apply to
+        # me" in each language), so the legend reads as one language.
+        meaning = next(
+            (marked(o.label, self.language) for o in options if o.value == NOT_APPLICABLE),
+            str(NOT_APPLICABLE_LABEL),
+        )
+        return [*legend, f"{_chip(NOT_APPLICABLE, '')} = {meaning}"]
 
     def answers_and_narratives(self) -> tuple[dict[str, Any], dict[str, str]]:
         """Split cleaned data into scored/choice answers and free-text narratives."""
         answers: dict[str, Any] = {}
         narratives: dict[str, str] = {}
         for item in self.instrument.items:
+            if item.id not in self.fields:
+                continue
             raw = self.cleaned_data.get(item.id)
             if item.kind == "text":
                 if raw and raw.strip():

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from empower.instruments import Instrument, get_instrument
+from empower.instruments.model import text_in
 from empower.web.accounts.models import Organisation
 from empower.web.fields import EncryptedJSONField
 from empower.web.people.models import Consent, Participant
@@ -91,6 +93,8 @@ class AssessmentDraft(models.Model):
     #: words, so it is encrypted like every narrative.
     data = EncryptedJSONField(default=dict)
     stopped_for_distress = models.BooleanField(default=False)
+    #: the step of the interview to resume at (1 is the first)
+    step = models.PositiveSmallIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -98,3 +102,13 @@ class AssessmentDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant.code} {self.instrument_id}@{self.instrument_version} (paused)"
+
+    @property
+    def title(self) -> str:
+        """The instrument's title in the current language, with its version ("Empowerment
+        interview 2.0"), as the people resuming it know it."""
+        try:
+            texts = get_instrument(self.instrument_id, self.instrument_version).title
+        except KeyError:
+            return f"{self.instrument_id} {self.instrument_version}"
+        return f"{text_in(texts, translation.get_language() or 'en')[0]} {self.instrument_version}"

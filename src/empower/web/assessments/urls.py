@@ -8,6 +8,10 @@ urlpatterns = [
         views.assessment_new, name="assessment_new",
     ),
     path(
+        "participants/<str:code>/assess/<slug:instrument_id>/<str:version>/draft/",
+        views.assessment_draft, name="assessment_draft",
+    ),
+    path(
         "participants/<str:code>/assessments/<int:pk>/",
         views.assessment_detail, name="assessment_detail",
     ),
