@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,44 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+#: Where screenshots of pages that failed a browser test are kept, for the next person to look.
+SCREENSHOTS_DIR = Path(
+    os.environ.get("EMPOWER_SCREENSHOTS_ON_FAILURE")
+    or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
+
+
+def save_screenshot(page: Any, name: str) -> Path | None:
+    """A full-page screenshot of ``page`` in ``SCREENSHOTS_DIR``; ``None`` if the page is gone."""
+    path = SCREENSHOTS_DIR / (re.sub(r"[^\w.-]+", "-", name).strip("-")[:150] + ".png")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+    except Exception:  # a closed page or browser: the test's own failure says what went wrong
+        return None
+    return path
+
+
+@pytest.fixture
+def failure_screenshot() -> Callable[[Any, str], Path | None]:
+    """For tests that look at many pages: keep a screenshot of each page that failed."""
+    return save_screenshot
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """On a failing browser test, keep a screenshot of every page the test had open."""
+    report = yield
+    if report.when == "call" and report.failed:
+        funcargs = getattr(item, "funcargs", {})
+        for name, value in funcargs.items():
+            if hasattr(value, "screenshot") and hasattr(value, "goto"):
+                path = save_screenshot(value, f"{item.name}-{name}")
+                if path is not None:
+                    report.sections.append(("screenshot", str(path)))
+    return report
 
 
 def _chromium() -> str | None:
