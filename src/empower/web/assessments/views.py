@@ -423,7 +423,7 @@ def _interview_post(
             check=check,
             errors=[_("Some answers on this step need attention: see the marked questions.")],
         )
-    return _save(request, participant, instrument, keep(here), language, steps, data)
+    return _save(request, participant, instrument, draft, language, steps, data, here)
 
 
 def _add_service(
@@ -454,12 +454,13 @@ def _add_service(
 
 def _save(
     request: HttpRequest, participant: Participant, instrument: Instrument,
-    draft: AssessmentDraft, language: str, steps: list[Step], data: Data,
+    draft: AssessmentDraft | None, language: str, steps: list[Step], data: Data, here: int,
 ) -> HttpResponse:
-    """Save the interview through ``record_assessment``, or show the first step that needs
-    attention with every problem listed by step and question."""
+    """Save the interview through ``record_assessment``, or keep it in the draft and show the
+    first step that needs attention with every problem listed by step and question."""
     details, answers_form, services, valid = _all_forms(instrument, language, data)
     if not valid:
+        draft = _keep(request, participant, instrument, draft, data, language, here)
         attention = _attention(steps, details, answers_form, services)
         return _render_step(
             request, participant, instrument, draft, language, steps,
@@ -480,6 +481,7 @@ def _save(
             services=[f.to_record() for f in services if not f.is_blank()],
         )
     except ValidationError as error:
+        draft = _keep(request, participant, instrument, draft, data, language, len(steps))
         return _render_step(
             request, participant, instrument, draft, language, steps, len(steps), data,
             bound=True, errors=list(error.messages),
