@@ -52,15 +52,26 @@ PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#B
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 MISSING_COLOUR = "#d9d9d9"
 DIVERGING_MAP = "RdBu"
-#: Narrow on purpose: the chart is scaled down to a phone's width, and text shrinks with it.
-WIDTH_INCHES = 5.0
+#: Narrow on purpose: on a phone the chart is scaled down to the screen's width (328 CSS px
+#: at 360 px wide) and its text shrinks with it. At 4 in (384 CSS px) the scale is about 0.85,
+#: so text set at :data:`SMALLEST_FONT` points still shows at about 11 CSS px.
+WIDTH_INCHES = 4.0
+#: The smallest text in any chart, in points (tick labels, legends, values on bars and cells).
+SMALLEST_FONT = 10.0
+#: Characters per line of a chart's title (12 pt bold) at :data:`WIDTH_INCHES`.
+TITLE_WIDTH = 36
 
 _RC: dict[Any, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "empower",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
-    "font.size": 12,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 10.5,
+    "xtick.labelsize": SMALLEST_FONT,
+    "ytick.labelsize": SMALLEST_FONT,
+    "legend.fontsize": SMALLEST_FONT,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlelocation": "left",
@@ -87,7 +98,16 @@ def _plain(text: object) -> str:
 
 
 def _wrap(text: object, width: int) -> str:
-    return "\n".join(textwrap.wrap(_plain(text), width)) or _plain(text)
+    """Break text into lines of about ``width`` characters, between words only."""
+    lines = textwrap.wrap(_plain(text), width, break_long_words=False)
+    return "\n".join(lines) or _plain(text)
+
+
+def _title(fig: Figure, title: str) -> None:
+    """The chart's title at the figure's left edge (not the plot's, which long labels push to
+    the right), wrapped so that it never runs past the chart's right edge."""
+    fig.suptitle(_wrap(title, TITLE_WIDTH), x=0.01, ha="left", fontsize=12,
+                 fontweight="bold")
 
 
 def _label(key: object, labels: Mapping[str, str] | None) -> str:
@@ -100,9 +120,22 @@ def _signed(value: float) -> str:
     return "0.0" if text == "-0.0" else text.replace("-", "\u2212")
 
 
+def _with_sign(value: float) -> str:
+    """A whole number on the effect scale with its sign written out: −2, −1, 0, +1, +2."""
+    number = round(float(value))
+    return f"+{number}" if number > 0 else str(number).replace("-", "\u2212")
+
+
 def _no_data(ax: Axes, message: str = "No data") -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
+
+
+def _legend_below(fig: Figure, handles: Sequence[Any], ncol: int = 1) -> None:
+    """A legend under the plot, inside the figure, so that it never covers a line or a bar and
+    never runs past the chart's edge on a narrow screen."""
+    fig.legend(handles=handles, loc="outside lower left", ncol=ncol, frameon=False,
+               alignment="left")
 
 
 _ROOT = re.compile(r"<svg\b[^>]*>")
@@ -122,10 +155,23 @@ def _inline(svg: str, title: str) -> str:
     sizes = dict(_SIZE.findall(root.group(0)))
     attributes = (
         f' class="empower-chart" role="img" aria-label={quoteattr(title)}'
-        f' style="width:100%;max-width:{sizes.get("width", "432")}pt;height:auto"'
+        f' style="width:100%;max-width:{sizes.get("width", "288")}pt;height:auto"'
     )
     opening = _SIZE.sub("", root.group(0))[:-1] + attributes + ">"
     return opening + f"\n <title>{escape(title)}</title>" + svg[root.end() :]
+
+
+def _fit_width(fig: Figure) -> None:
+    """Narrow the figure until everything drawn, slanted headings included, fits the width it
+    was made with: the saved chart grows to take in whatever sticks out, and a wider chart is
+    scaled down further on a phone, shrinking its text below legibility."""
+    target = fig.get_figwidth()
+    for _ in range(3):
+        fig.draw_without_rendering()
+        excess = fig.get_tightbbox().width - target
+        if excess <= 0.01:
+            return
+        fig.set_figwidth(fig.get_figwidth() - excess)
 
 
 def _to_svg(fig: Figure, title: str) -> str:
@@ -136,9 +182,25 @@ def _to_svg(fig: Figure, title: str) -> str:
         # glyphs and says so. The text is written as text (svg.fonttype "none") and the
         # browser draws it with the reader's own fonts, so the warning is expected.
         warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
+        fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.06,
                     metadata={"Date": None, "Creator": None})
     return _inline(buffer.getvalue(), title)
+
+
+def describe(svg: str, element_id: str) -> str:
+    """Point a chart's ``aria-describedby`` at the element (a table of its numbers) with the id
+    ``element_id``, so that a screen reader can reach the figures the chart draws.
+
+    Examples
+    --------
+    >>> describe(bar_chart_svg([("a", 1)], "t"), "numbers").count('aria-describedby="numbers"')
+    1
+    """
+    root = _ROOT.search(svg)
+    if root is None:
+        return svg
+    opening = root.group(0)[:-1] + f" aria-describedby={quoteattr(element_id)}>"
+    return svg[: root.start()] + opening + svg[root.end() :]
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,20 +220,24 @@ def bar_chart_svg(counts: Sequence[tuple[str, int]], title: str, xlabel: str = "
     True
     """
     with _chart_style():
-        fig = Figure(figsize=(WIDTH_INCHES, 0.9 + 0.4 * max(len(counts), 1)))
+        labels = [_wrap(label, 22) for label, _ in counts]
+        lines = sum(label.count("\n") + 1 for label in labels)
+        fig = Figure(figsize=(WIDTH_INCHES, 1.1 + 0.2 * max(lines, 1) + 0.2 * len(counts)),
+                     layout="constrained")
         ax = fig.add_subplot()
-        ax.set_title(_plain(title))
+        _title(fig, title)
         if not counts:
             _no_data(ax)
             return _to_svg(fig, title)
         positions = np.arange(len(counts))
         values = [int(count) for _, count in counts]
         bars = ax.barh(positions, values, color=PALETTE[0], height=0.7)
-        ax.set_yticks(positions, [_wrap(label, 28) for label, _ in counts])
+        ax.set_yticks(positions, labels)
         ax.invert_yaxis()
-        ax.bar_label(bars, labels=[str(v) for v in values], padding=3)
-        ax.set_xlim(0, max(max(values) * 1.15, 1))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.bar_label(bars, labels=[str(v) for v in values], padding=3, fontsize=SMALLEST_FONT)
+        # Room at the right for the longest count written after its bar.
+        ax.set_xlim(0, max(max(values) * 1.2, 1))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         ax.set_xlabel(_plain(xlabel))
         return _to_svg(fig, title)
 
@@ -197,13 +263,24 @@ def _annotate_cells(
             _cell_text(value, n),
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=SMALLEST_FONT,
             color="white" if strong else "#222222",
         )
 
 
 def _count_text(value: object) -> str:
     return "\u2013" if pd.isna(value) else str(int(value))  # type: ignore[call-overload]
+
+
+def _effect_scale(fig: Figure, mesh: Any, ax: Axes, vmin: float, vmax: float) -> None:
+    """The colour bar under the map, its ends written out in words with their signs."""
+    bar = fig.colorbar(mesh, ax=ax, location="bottom", shrink=0.9, aspect=25)
+    ticks = np.arange(np.ceil(vmin), np.floor(vmax) + 1)
+    bar.set_ticks(ticks, labels=[_with_sign(t) for t in ticks])
+    bar.set_label(
+        f"mean effect, from\n{_with_sign(vmin)} strongly disempowering\n"
+        f"to {_with_sign(vmax)} strongly empowering"
+    )
 
 
 def heatmap_svg(
@@ -220,7 +297,8 @@ def heatmap_svg(
     Red cells are disempowering, blue empowering, white no effect; cells without data are
     grey with "–" so that "no data" is never mistaken for "no effect". Each cell shows its
     value with one decimal and, when ``annotations`` (a frame of counts shaped like
-    ``matrix``) is given, the number of answers it rests on.
+    ``matrix``) is given, the number of answers it rests on. The column headings are set at
+    a slant so that four axes fit a phone's width with their full names.
 
     Parameters
     ----------
@@ -242,9 +320,14 @@ def heatmap_svg(
     """
     with _chart_style():
         rows, cols = matrix.shape
-        fig = Figure(figsize=(1.5 + 1.25 * max(cols, 1), 1.6 + 0.62 * max(rows, 1)))
+        row_text = [_wrap(_label(r, row_labels), 20) for r in matrix.index]
+        lines = sum(text.count("\n") + 1 for text in row_text)
+        fig = Figure(
+            figsize=(max(WIDTH_INCHES, 1.5 + 0.62 * cols), 2.9 + 0.16 * lines + 0.3 * rows),
+            layout="constrained",
+        )
         ax = fig.add_subplot()
-        ax.set_title(_plain(title), pad=12)
+        _title(fig, title)
         if not rows or not cols:
             _no_data(ax)
             return _to_svg(fig, title)
@@ -260,18 +343,22 @@ def heatmap_svg(
             counts = aligned.to_numpy(dtype=object)
         _annotate_cells(ax, values, counts, norm)
         ax.set_xticks(
-            np.arange(cols) + 0.5, [_wrap(_label(c, col_labels), 16) for c in matrix.columns]
+            np.arange(cols) + 0.5,
+            # One line each: wrapped headings at a slant would run into their neighbours.
+            [_plain(_label(c, col_labels)) for c in matrix.columns],
+            rotation=45, ha="left", rotation_mode="anchor",
         )
-        ax.set_yticks(
-            np.arange(rows) + 0.5, [_wrap(_label(r, row_labels), 30) for r in matrix.index]
-        )
+        ax.set_yticks(np.arange(rows) + 0.5, row_text)
         ax.xaxis.tick_top()
         ax.tick_params(length=0)
         ax.invert_yaxis()
         for spine in ax.spines.values():
             spine.set_visible(False)
-        bar = fig.colorbar(mesh, ax=ax, orientation="horizontal", shrink=0.6, pad=0.04, aspect=30)
-        bar.set_label("mean effect (\u2212 disempowering, + empowering)")
+        _effect_scale(fig, mesh, ax, vmin, vmax)
+        # The slanted headings reach past the last column, beyond what the layout reserves.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+            _fit_width(fig)
         return _to_svg(fig, title)
 
 
@@ -290,8 +377,16 @@ def _single_date_limits(ax: Axes, dates: pd.Series) -> None:
         ax.set_xlim(day - dt.timedelta(days=30), day + dt.timedelta(days=30))
 
 
+def _date_axis(ax: Axes) -> None:
+    """At most four dates on the axis, written briefly ("Jul", "2026"), so that the labels
+    never run into each other on a phone, whatever the span."""
+    locator = AutoDateLocator(minticks=2, maxticks=4)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 def _trajectory_legend(
-    ax: Axes, axes: list[str], instruments: list[str], axis_labels: Mapping[str, str] | None
+    fig: Figure, axes: list[str], instruments: list[str], axis_labels: Mapping[str, str] | None
 ) -> None:
     handles = [
         Line2D([], [], color=PALETTE[i % len(PALETTE)], label=_wrap(_label(a, axis_labels), 40))
@@ -303,11 +398,16 @@ def _trajectory_legend(
             color="#555555",
             marker=MARKERS[j % len(MARKERS)],
             linestyle="none",
-            label=_plain(instrument),
+            label=_wrap(instrument, 40),
         )
         for j, instrument in enumerate(instruments)
     ]
-    ax.figure.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+    _legend_below(fig, handles)
+
+
+#: Score axes run a little beyond 0–100 so that a point at either end is drawn whole.
+SCORE_LIMITS = (-4, 104)
+SCORE_TICKS = (0, 25, 50, 75, 100)
 
 
 def trajectory_svg(
@@ -340,10 +440,11 @@ def trajectory_svg(
     True
     """
     with _chart_style():
-        fig = Figure(figsize=(WIDTH_INCHES, 3.6), layout="constrained")
-        ax = fig.add_subplot()
-        ax.set_title(_plain(title))
         frame = points.dropna(subset=["score"])
+        entries = frame["axis"].nunique() + frame["instrument"].nunique() if not frame.empty else 0
+        fig = Figure(figsize=(WIDTH_INCHES, 3.2 + 0.22 * entries), layout="constrained")
+        ax = fig.add_subplot()
+        _title(fig, title)
         if frame.empty:
             _no_data(ax, "No scores yet")
             return _to_svg(fig, title)
@@ -371,13 +472,14 @@ def trajectory_svg(
                     marker=MARKERS[j % len(MARKERS)],
                     markersize=7,
                 )
-        ax.set_ylim(0, 100)
+        ax.set_ylim(*SCORE_LIMITS)
+        ax.set_yticks(SCORE_TICKS)
         ax.set_ylabel("score (0\u2013100)")
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        # Room either side so that the first and last points are drawn whole.
+        ax.margins(x=0.06)
+        _date_axis(ax)
         _single_date_limits(ax, frame["date"])
-        _trajectory_legend(ax, axes, instruments, axis_labels)
+        _trajectory_legend(fig, axes, instruments, axis_labels)
         return _to_svg(fig, title)
 
 
@@ -393,33 +495,37 @@ def _n_text(counts: pd.Series) -> str:
     return f"n = {low}" if low == high else f"n = {low}\u2013{high}"
 
 
-def _score_bars(ax: Axes, rows: pd.DataFrame, x: np.ndarray, width: float, colour: str) -> None:
+def _score_bars(ax: Axes, rows: pd.DataFrame, y: np.ndarray, height: float, colour: str) -> None:
     means = rows["mean"].astype(float).to_numpy()
     sds = rows["sd"].astype(float).to_numpy() if "sd" in rows else np.full(len(rows), np.nan)
     shown, spread = ~np.isnan(means), ~np.isnan(means) & ~np.isnan(sds)
-    ax.bar(x[shown], means[shown], width=width, color=colour)
+    ax.barh(y[shown], means[shown], height=height, color=colour)
     ax.errorbar(
-        x[spread],
         means[spread],
-        yerr=sds[spread],
+        y[spread],
+        xerr=sds[spread],
         fmt="none",
         ecolor="#333333",
         capsize=3,
         elinewidth=1,
     )
-    tops = np.where(spread, means + np.nan_to_num(sds), means)
-    for xi, mean, top in zip(x[shown], means[shown], tops[shown], strict=True):
-        ax.text(xi, min(top, 100) + 2, f"{mean:.1f}", ha="center", va="bottom", fontsize=9)
+    ends = np.where(spread, means + np.nan_to_num(sds), means)
+    for yi, mean, end in zip(y[shown], means[shown], ends[shown], strict=True):
+        ax.text(min(end, 100) + 2, yi, f"{mean:.1f}", ha="left", va="center",
+                fontsize=SMALLEST_FONT)
 
 
 def axis_scores_svg(
-    summary: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None
+    summary: pd.DataFrame, title: str, axis_labels: Mapping[str, str] | None = None,
+    version_labels: Mapping[str, str] | None = None,
 ) -> str:
-    """Grouped bars of the mean 0–100 score per axis, one bar per instrument version.
+    """Grouped horizontal bars of the mean 0–100 score per axis, one bar per instrument
+    version, with the mean written beside each bar.
 
     Versions sit side by side rather than pooled because they asked different questions;
     the legend gives how many participants each version's bars rest on, error bars show
-    ±1 standard deviation where one exists (n ≥ 2).
+    ±1 standard deviation where one exists (n ≥ 2). Horizontal so that the axes' full names
+    and the values stay legible on a phone.
 
     Parameters
     ----------
@@ -428,39 +534,47 @@ def axis_scores_svg(
         ``instrument_version``, ``axis``, ``n``, ``mean`` and ``sd``.
     axis_labels : mapping, optional
         Display label per axis id.
+    version_labels : mapping, optional
+        Display name per instrument version, keyed ``"id@version"`` (for example
+        ``"Empowerment scales 1.0"``); without one the legend shows ``id vversion``.
     """
     with _chart_style():
         axes = list(dict.fromkeys(summary["axis"]))
-        fig = Figure(figsize=(max(WIDTH_INCHES, 1 + 1.3 * len(axes)), 3.8), layout="constrained")
+        pairs = zip(summary["instrument_id"], summary["instrument_version"], strict=True)
+        versions = list(dict.fromkeys(pairs))
+        fig = Figure(
+            figsize=(WIDTH_INCHES, 1.6 + 0.3 * len(versions) + 0.25 * len(axes) * len(versions)),
+            layout="constrained",
+        )
         ax = fig.add_subplot()
-        ax.set_title(_plain(title))
+        _title(fig, title)
         if summary.empty:
             _no_data(ax)
             return _to_svg(fig, title)
         position = {axis: i for i, axis in enumerate(axes)}
-        pairs = zip(summary["instrument_id"], summary["instrument_version"], strict=True)
-        versions = list(dict.fromkeys(pairs))
-        width, legend = 0.8 / len(versions), []
+        height, legend = 0.8 / len(versions), []
         for k, (instrument, version) in enumerate(versions):
             mask = (summary["instrument_id"] == instrument) & (
                 summary["instrument_version"] == version
             )
             rows = summary[mask]
-            x = rows["axis"].map(position).to_numpy(dtype=float) - 0.4 + width * (k + 0.5)
-            _score_bars(ax, rows, x, width, PALETTE[k % len(PALETTE)])
+            y = rows["axis"].map(position).to_numpy(dtype=float) - 0.4 + height * (k + 0.5)
+            _score_bars(ax, rows, y, height, PALETTE[k % len(PALETTE)])
+            name = (version_labels or {}).get(f"{instrument}@{version}",
+                                              f"{instrument} v{version}")
             legend.append(
                 Patch(
                     color=PALETTE[k % len(PALETTE)],
-                    label=_plain(f"{instrument} v{version} ({_n_text(rows['n'])})"),
+                    label=_wrap(f"{name} ({_n_text(rows['n'])})", 44),
                 )
             )
-        ax.set_xticks(
-            np.arange(len(axes)), [_wrap(_label(a, axis_labels), 14) for a in axes], fontsize=10
-        )
-        ax.set_ylim(0, 112)
-        ax.set_yticks(range(0, 101, 20))
-        ax.set_ylabel("mean score (0\u2013100)")
-        fig.legend(handles=legend, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+        ax.set_yticks(np.arange(len(axes)), [_wrap(_label(a, axis_labels), 14) for a in axes])
+        ax.invert_yaxis()
+        # Room at the right for a mean written after an error bar that reaches 100.
+        ax.set_xlim(0, 118)
+        ax.set_xticks(SCORE_TICKS)
+        ax.set_xlabel("mean score (0\u2013100)")
+        _legend_below(fig, legend)
         return _to_svg(fig, title)
 
 
@@ -472,6 +586,8 @@ CHANGE_COLOURS = {"reliably_improved": "#1b7837", "no_reliable_change": "#bdbdbd
 CHANGE_LABELS = {"reliably_improved": "Reliably improved",
                  "no_reliable_change": "No reliable change",
                  "reliably_deteriorated": "Reliably deteriorated"}
+#: A share is written inside its bar segment only when the segment is wide enough to hold it.
+SHARE_LABEL_MINIMUM = 0.12
 
 
 def change_shares_svg(
@@ -491,28 +607,33 @@ def change_shares_svg(
     """
     shown = [r for r in rows if all(r.get(f"{k}_share") is not None for k in CHANGE_COLOURS)]
     with _chart_style():
-        fig = Figure(figsize=(WIDTH_INCHES, 1.4 + 0.5 * max(len(shown), 1)))
+        labels = [_wrap(_label(r["axis"], axis_labels), 20) for r in shown]
+        lines = sum(label.count("\n") + 1 for label in labels)
+        fig = Figure(figsize=(WIDTH_INCHES, 1.9 + 0.18 * max(lines, 1) + 0.25 * len(shown)),
+                     layout="constrained")
         ax = fig.add_subplot()
-        ax.set_title(_plain(title))
+        _title(fig, title)
         if not shown:
             _no_data(ax, "Too few people with follow-ups to show")
             return _to_svg(fig, title)
         positions = np.arange(len(shown))
         left = np.zeros(len(shown))
+        handles = []
         for key, colour in CHANGE_COLOURS.items():
             shares = np.array([float(r[f"{key}_share"]) for r in shown])  # type: ignore[arg-type]
             bars = ax.barh(positions, shares, left=left, color=colour, height=0.6,
                            label=CHANGE_LABELS[key])
-            ax.bar_label(bars, labels=[f"{round(100 * s)} %" if s >= 0.08 else "" for s in shares],
+            handles.append(bars)
+            ax.bar_label(bars, labels=[f"{round(100 * s)} %" if s >= SHARE_LABEL_MINIMUM
+                                       else "" for s in shares],
                          label_type="center", color="white" if key != "no_reliable_change"
-                         else "#222222", fontsize=8)
+                         else "#222222", fontsize=SMALLEST_FONT)
             left += shares
-        ax.set_yticks(positions, [_wrap(_label(r["axis"], axis_labels), 24) for r in shown])
+        ax.set_yticks(positions, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "25 %", "50 %", "75 %", "100 %"])
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False,
-                  fontsize=8)
+        ax.set_xticks([0, 0.5, 1], ["0", "50 %", "100 %"])
+        _legend_below(fig, handles, ncol=2)
         return _to_svg(fig, title)
 
 
@@ -532,10 +653,10 @@ def improvement_curve_svg(
     True
     """
     with _chart_style():
-        fig = Figure(figsize=(WIDTH_INCHES, 3.4), layout="constrained")
-        ax = fig.add_subplot()
-        ax.set_title(_plain(title))
         drawn = [(axis, c) for axis, c in curves.items() if len(c.get("timeline", [])) > 0]
+        fig = Figure(figsize=(WIDTH_INCHES, 3.2 + 0.22 * len(drawn)), layout="constrained")
+        ax = fig.add_subplot()
+        _title(fig, title)
         if not drawn:
             _no_data(ax, "No follow-ups yet")
             return _to_svg(fig, title)
@@ -543,12 +664,14 @@ def improvement_curve_svg(
             days = [0.0, *[float(d) for d in curve["timeline"]]]
             improved = [0.0, *[1.0 - float(s) for s in curve["survival"]]]
             ax.step(days, improved, where="post", color=PALETTE[i % len(PALETTE)],
-                    label=_wrap(_label(axis, axis_labels), 28), linewidth=1.6)
-        ax.set_ylim(0, 1)
+                    label=_wrap(_label(axis, axis_labels), 40), linewidth=1.6)
+        # A little beyond 0 and 100 % so that a curve along either end is drawn whole.
+        ax.set_ylim(-0.03, 1.03)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25 %", "50 %", "75 %", "100 %"])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.set_xlabel("days since the first assessment")
         ax.set_ylabel("reliably improved")
-        ax.legend(fontsize=8, frameon=False, loc="upper left")
+        _legend_below(fig, ax.get_legend_handles_labels()[0])
         return _to_svg(fig, title)
 
 
@@ -559,18 +682,22 @@ def cohort_trajectory_svg(
     """Mean score per axis against days since the first assessment (rows with ``axis``,
     ``days``, ``n``, ``mean``; a ``mean`` of None — a withheld small group — is a gap)."""
     with _chart_style():
-        fig = Figure(figsize=(WIDTH_INCHES, 3.4), layout="constrained")
-        ax = fig.add_subplot()
-        ax.set_title(_plain(title))
         frame = pd.DataFrame(list(rows), columns=["axis", "days", "n", "mean"])
+        fig = Figure(figsize=(WIDTH_INCHES, 3.2 + 0.22 * frame["axis"].nunique()),
+                     layout="constrained")
+        ax = fig.add_subplot()
+        _title(fig, title)
         if frame["mean"].dropna().empty:
             _no_data(ax, "No follow-ups yet")
             return _to_svg(fig, title)
         for i, (axis, group) in enumerate(frame.groupby("axis", sort=False)):
             ax.plot(group["days"], pd.to_numeric(group["mean"], errors="coerce"), marker="o",
-                    color=PALETTE[i % len(PALETTE)], label=_wrap(_label(axis, axis_labels), 28))
-        ax.set_ylim(0, 100)
+                    color=PALETTE[i % len(PALETTE)], label=_wrap(_label(axis, axis_labels), 40))
+        ax.set_ylim(*SCORE_LIMITS)
+        ax.set_yticks(SCORE_TICKS)
+        ax.margins(x=0.06)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.set_xlabel("days since the first assessment")
         ax.set_ylabel("mean score (0\u2013100)")
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        _legend_below(fig, ax.get_legend_handles_labels()[0])
         return _to_svg(fig, title)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from empower.instruments import DEFAULT_LANGUAGE, library, text_in
 from empower.metrics.cohort import (
     AXIS_SUMMARY_COLUMNS,
     BREAKDOWN_KEYS,
@@ -254,26 +256,35 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
+def _chart(svg: str, numbers_id: str) -> Markup:
+    """A chart as markup safe to place in the page, described by the table ``numbers_id``."""
+    return Markup(charts.describe(svg, numbers_id))
+
+
 def _breakdown_charts(sample: Mapping[str, Any]) -> dict[str, Markup]:
     return {
-        key: Markup(
+        key: _chart(
             charts.bar_chart_svg(
                 [(row["label"], row["count"]) for row in rows if row["count"] is not None],
                 sample["breakdown_titles"][key],
                 "participants",
-            )
+            ),
+            f"numbers-{key}",
         )
         for key, rows in sample["breakdowns"].items()
         if rows
     }
 
 
-def _axis_chart(rows: list[Mapping[str, Any]]) -> Markup | None:
+def _axis_chart(rows: list[Mapping[str, Any]], names: Mapping[str, str]) -> Markup | None:
     if not rows:
         return None
     table = pd.DataFrame(rows).astype({"mean": float, "sd": float})
     labels = {str(row["axis"]): str(row["axis_label"]) for row in rows}
-    return Markup(charts.axis_scores_svg(table, "Mean axis score by instrument version", labels))
+    return _chart(
+        charts.axis_scores_svg(table, "Mean axis score by question set", labels, names),
+        "numbers-axis-scores",
+    )
 
 
 def _heatmap(rows: list[Mapping[str, Any]]) -> Markup | None:
@@ -284,15 +295,188 @@ def _heatmap(rows: list[Mapping[str, Any]]) -> Markup | None:
     axes = list(dict.fromkeys(table["axis"]))
     means = table.pivot(index="factor", columns="axis", values="mean_effect")
     counts = table.pivot(index="factor", columns="axis", values="n")
-    return Markup(
+    return _chart(
         charts.heatmap_svg(
             means.reindex(index=factors, columns=axes).astype(float),
             "Mean effect of each factor on each axis",
             row_labels={str(r["factor"]): str(r["factor_label"]) for r in rows},
             col_labels={str(r["axis"]): str(r["axis_label"]) for r in rows},
             annotations=counts.reindex(index=factors, columns=axes),
-        )
+        ),
+        "numbers-factor-axis-map",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# instruments by name
+
+
+def _report_language(report: Mapping[str, Any]) -> str:
+    """The language the report's labels are in: ``meta.language`` when given, otherwise the
+    language whose bundled axis names match the report's axis labels best (English if none)."""
+    given = report.get("meta", {}).get("language")
+    if given:
+        return str(given)
+    shown = {str(row.get("axis_label")) for row in report.get("axis_scores", [])}
+    shown |= {str(row.get("axis_label")) for row in report.get("factor_axis_map", [])}
+    matches: dict[str, int] = {}
+    for instrument in library().values():
+        for axis in instrument.axes:
+            for language, text in axis.label.items():
+                if text in shown:
+                    matches[language] = matches.get(language, 0) + 1
+    return max(matches, key=lambda language: matches[language], default=DEFAULT_LANGUAGE)
+
+
+def readable_name(instrument_id: str) -> str:
+    """A name to show for an instrument that is not installed here, made from its id.
+
+    >>> readable_name("empowerment-scales")
+    'Empowerment scales'
+    """
+    words = re.sub(r"[-_.]+", " ", instrument_id).strip()
+    return words[:1].upper() + words[1:] if words else instrument_id
+
+
+def _versions(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (id, version) the report mentions, in the order it first mentions them."""
+    found: list[tuple[str, str]] = []
+    for entry in report.get("meta", {}).get("instruments") or []:
+        if isinstance(entry, Mapping):
+            found.append((str(entry["instrument_id"]), str(entry["instrument_version"])))
+        elif "@" in str(entry):
+            found.append(tuple(str(entry).split("@", 1)))  # type: ignore[arg-type]
+    for row in report.get("axis_scores", []):
+        found.append((str(row["instrument_id"]), str(row["instrument_version"])))
+    return list(dict.fromkeys(found))
+
+
+def instrument_names(report: Mapping[str, Any]) -> dict[str, str]:
+    """The name to show for each instrument version in ``report``, keyed ``"id@version"``.
+
+    Taken from ``meta.instrument_titles`` when the report carries it, otherwise from the
+    instrument's own title in the report's language (see :func:`_report_language`), otherwise
+    made readable from its id – never the bare id, which means nothing to a reader.
+    """
+    given = report.get("meta", {}).get("instrument_titles") or {}
+    language = _report_language(report)
+    installed = {(i.id, i.version): i for i in library().values()}
+    names = {}
+    for instrument_id, version in _versions(report):
+        key = f"{instrument_id}@{version}"
+        found = installed.get((instrument_id, version))
+        if key in given:
+            names[key] = str(given[key])
+            continue
+        title = text_in(found.title, language)[0] if found else readable_name(instrument_id)
+        names[key] = f"{title} {version}"
+    return names
+
+
+def _plain_notes(notes: list[Any], names: Mapping[str, str], report: Mapping[str, Any]
+                 ) -> list[str]:
+    """Notes with every instrument key and axis id replaced by the name a reader knows."""
+    axes = {str(row["axis"]): str(row["axis_label"]) for row in report.get("axis_scores", [])}
+    axes |= {str(row["axis"]): str(row.get("axis_label", row["axis"]))
+             for row in report.get("change", {}).get("axes", [])}
+    plain = []
+    for note in notes:
+        text = str(note)
+        for key, name in sorted(names.items(), key=lambda item: -len(item[0])):
+            text = text.replace(key, name)
+        axis, colon, rest = text.partition(":")
+        if colon and axis in axes:
+            text = axes[axis] + colon + rest
+        plain.append(text)
+    return plain
+
+
+# --------------------------------------------------------------------------------------------
+# change over time
+
+
+def _axis_labels(change: Mapping[str, Any]) -> dict[str, str]:
+    return {str(r["axis"]): str(r.get("axis_label", r["axis"])) for r in change.get("axes", [])}
+
+
+def _trajectory_numbers(change: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The cohort trajectory as a table: a row per day, a column per axis, "mean (n)"."""
+    points = change.get("trajectory") or []
+    if not points:
+        return None
+    labels = _axis_labels(change)
+    axes = list(dict.fromkeys(str(p["axis"]) for p in points))
+    days = sorted({p["days"] for p in points if p.get("days") is not None})
+    cells = {(str(p["axis"]), p["days"]): p for p in points}
+    rows = []
+    for day in days:
+        row = []
+        for axis in axes:
+            point = cells.get((axis, day))
+            if point is None:
+                row.append("")
+            elif point.get("mean") is None:
+                row.append("\u2013")
+            else:
+                row.append(f"{_number(point['mean'])} (n = {_number(point.get('n'))})")
+        rows.append({"days": _number(day, 0), "cells": row})
+    return {"axes": [labels.get(a, a) for a in axes], "rows": rows}
+
+
+def _share_at(timeline: list[float], survival: list[float], day: float) -> float:
+    """Share reliably improved by ``day`` on a Kaplan–Meier step curve (0 before the first
+    step)."""
+    survived = 1.0
+    for t, s in zip(timeline, survival, strict=True):
+        if t > day:
+            break
+        survived = s
+    return 1.0 - survived
+
+
+def _improvement_numbers(change: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The improvement curves as a table: a row per day on which any curve steps."""
+    curves = {a: c for a, c in (change.get("curves") or {}).items() if c.get("timeline")}
+    if not curves:
+        return None
+    labels = _axis_labels(change)
+    days = sorted({float(t) for c in curves.values() for t in c["timeline"]})
+    rows = [
+        {
+            "days": _number(day, 0),
+            "cells": [
+                _share(_share_at([float(t) for t in c["timeline"]],
+                                 [float(s) for s in c["survival"]], day))
+                for c in curves.values()
+            ],
+        }
+        for day in days
+    ]
+    return {"axes": [labels.get(a, a) for a in curves], "rows": rows}
+
+
+def _change_charts(change: Mapping[str, Any]) -> dict[str, Markup]:
+    labels = _axis_labels(change)
+    drawn = {}
+    if change.get("axes"):
+        drawn["change"] = _chart(
+            charts.change_shares_svg(
+                change["axes"], "Change since the first assessment, by axis", labels),
+            "numbers-change",
+        )
+    if change.get("trajectory"):
+        drawn["trajectory"] = _chart(
+            charts.cohort_trajectory_svg(
+                change["trajectory"], "Mean score since the first assessment", labels),
+            "numbers-trajectory",
+        )
+    if any(c.get("timeline") for c in (change.get("curves") or {}).values()):
+        drawn["improvement"] = _chart(
+            charts.improvement_curve_svg(
+                change["curves"], "Time to a reliable improvement (Kaplan\u2013Meier)", labels),
+            "numbers-improvement",
+        )
+    return drawn
 
 
 def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> str:
@@ -301,31 +485,26 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
     With ``standalone=True`` the result is a complete page with a small inline stylesheet,
     fit to save, e-mail or print to PDF; with ``standalone=False`` it is only the report's
     ``<article>``, to be placed inside the site's own layout. All text from the report is
-    HTML-escaped; charts are inline SVG that scale to the screen width, tables scroll
-    sideways on narrow screens.
+    HTML-escaped; charts are inline SVG that scale to the screen width, each described by a
+    table of its numbers (``aria-describedby``); tables scroll sideways on narrow screens.
+    Instrument versions are shown by their titles (:func:`instrument_names`), never by id.
     """
+    names = instrument_names(report)
+    change = report.get("change") or {}
     context = {
         "report": report,
         "standalone": standalone,
+        "names": names,
         "charts": {
             "breakdowns": _breakdown_charts(report["sample"]),
-            "axis_scores": _axis_chart(report["axis_scores"]),
+            "axis_scores": _axis_chart(report["axis_scores"], names),
             "heatmap": _heatmap(report["factor_axis_map"]),
-            "change": charts.change_shares_svg(
-                report["change"]["axes"], "Change since the first assessment, by axis",
-                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
-                 for r in report["change"]["axes"]},
-            ) if report.get("change", {}).get("axes") else "",
-            "trajectory": charts.cohort_trajectory_svg(
-                report["change"]["trajectory"], "Mean score since the first assessment",
-                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
-                 for r in report["change"]["axes"]},
-            ) if report.get("change", {}).get("trajectory") else "",
-            "improvement": charts.improvement_curve_svg(
-                report["change"]["curves"], "Time to a reliable improvement (Kaplan–Meier)",
-                {str(r["axis"]): str(r.get("axis_label", r["axis"]))
-                 for r in report["change"]["axes"]},
-            ) if report.get("change", {}).get("curves") else "",
+            **_change_charts(change),
         },
+        "numbers": {
+            "trajectory": _trajectory_numbers(change),
+            "improvement": _improvement_numbers(change),
+        },
+        "change_notes": _plain_notes(change.get("notes") or [], names, report),
     }
     return _ENV.get_template("cohort_report.html.j2").render(context)
