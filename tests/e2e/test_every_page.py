@@ -108,11 +108,20 @@ CHECKS = r"""
     }
     return false;
   };
+  // Text kept for screen readers only: inside a clipped box of at most 1 px.
+  const hiddenForEyes = (el) => {
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if ((style.overflow === "hidden" || style.overflow === "clip" || style.clip !== "auto")
+          && e.getBoundingClientRect().width <= 1) return true;
+    }
+    return false;
+  };
   const SKIP = new Set(["INPUT", "SELECT", "TEXTAREA", "OPTION", "SCRIPT", "STYLE"]);
   const spilling = [];
   for (const el of document.body.querySelectorAll("*")) {
     if (!(el instanceof HTMLElement) || SKIP.has(el.tagName)) continue;
-    if (el.closest(".visually-hidden") || !el.checkVisibility()) continue;
+    if (hiddenForEyes(el) || !el.checkVisibility()) continue;
     if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && !scrollsSideways(el)) {
       spilling.push(el);
     }
@@ -306,12 +315,16 @@ class Visit:
         self.problems: dict[str, list[str]] = {}
         self.icons_checked: set[str] = set()
         self.page.on("response", self._response)
-        self.page.on("requestfailed",
-                     lambda request: self.failed_requests.append(
-                         f"{request.method} {self._path(request.url)} failed: {request.failure}"))
+        self.page.on("requestfailed", self._request_failed)
 
     def _path(self, url: str) -> str:
         return url.removeprefix(self.base)
+
+    def _request_failed(self, request: Any) -> None:
+        # A request the browser itself cancelled because the next page was opened is no failure.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed_requests.append(
+                f"{request.method} {self._path(request.url)} failed: {request.failure}")
 
     def _response(self, response: Any) -> None:
         if response.status >= 400:
