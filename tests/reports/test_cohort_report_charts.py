@@ -105,6 +105,23 @@ def test_site_fragment_has_the_same_charts() -> None:
     assert "&lt;svg" not in html
 
 
+def test_shared_report_without_curves_draws_the_other_change_charts() -> None:
+    # Reports for anyone outside the organisation carry no improvement curves at all.
+    data = with_change()
+    del data["change"]["curves"]
+    page = Page(render_cohort_html(data))
+    assert len(page.svgs) == 5 + 2 + 2
+    assert "numbers-improvement" not in page.tables
+
+
+def test_report_without_change_data_still_renders() -> None:
+    data = with_change()
+    data["change"] = {"axes": [], "notes": ["No follow-ups."]}
+    html = render_cohort_html(data)
+    assert len(Page(html).svgs) == 5 + 2
+    assert "No participant has a follow-up assessment yet." in html
+
+
 def test_every_chart_is_labelled_and_described_by_a_table_of_its_numbers() -> None:
     page = Page(rendered())
     for svg in page.svgs:

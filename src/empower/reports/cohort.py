@@ -455,9 +455,10 @@ def _improvement_numbers(change: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"axes": [labels.get(a, a) for a in curves], "rows": rows}
 
 
-def _change_charts(change: Mapping[str, Any]) -> dict[str, Markup]:
+def _change_charts(change: Mapping[str, Any]) -> dict[str, Markup | None]:
+    """The change charts; a chart without data (shared reports have no curves) is None."""
     labels = _axis_labels(change)
-    drawn = {}
+    drawn: dict[str, Markup | None] = dict.fromkeys(("change", "trajectory", "improvement"))
     if change.get("axes"):
         drawn["change"] = _chart(
             charts.change_shares_svg(
