@@ -88,6 +88,11 @@ def test_interview_end_to_end_on_a_phone(phone, live_server, interviewer, tmp_pa
     page.click("input[name=effect__family__healing][value='2'] >> xpath=..")
     page.fill("textarea[name=note__family]", "They welcomed me home.")
     assert "22 of 4,000" in page.inner_text("#id_note__family-count")
+    # A paste longer than the limit is kept whole and the counter says so.
+    page.fill("textarea[name=note__family]", "a" * 4001)
+    assert len(page.input_value("textarea[name=note__family]")) == 4001
+    assert "Too long: 4,001 characters" in page.inner_text("#id_note__family-count")
+    page.fill("textarea[name=note__family]", "They welcomed me home.")
     # Back to step 1 and forward again: nothing is lost either way.
     page.click(".step-actions button[name=back]")
     page.wait_for_url("**step=1")
