@@ -235,3 +235,21 @@ def test_axis_scores_legend_names_question_sets() -> None:
     assert "Empowerment interview 2.0 (n = 41)" in words
     assert "Empowerment scales 1.0 (n = 45)" in words
     assert not any("@" in w or "empowerment-" in w for w in words)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"family": "পরিবারের গ্রহণ বা দোষারোপ", "legal": "বিচার প্রক্রিয়া"},
+        {"family": "နာလန်ထူခြင်း၊ ရင့်ကျက်လာခြင်းနှင့် ဆက်ဆံရေး", "legal": "ဥပဒေ"},
+        # Far too long for any layout: the chart grows instead of failing.
+        {"family": "an extraordinarily long factor name " * 6, "legal": "x" * 120},
+    ],
+)
+def test_heatmap_with_other_scripts_or_overlong_labels_is_drawn(labels: dict) -> None:
+    matrix = pd.DataFrame({"healing": [1.5, -2.0], "inner_peace": [0.5, -0.04]},
+                          index=["family", "legal"])
+    axes = {"healing": "আরোগ্য, বিকাশ ও সম্পর্ক", "inner_peace": "অন্তরের শান্তি"}
+    svg = heatmap_svg(matrix, "Effects", labels, axes)
+    words = [t["text"] for t in _texts(svg)]
+    assert "1.5" in words and "\u22122.0" in words

@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape, quoteattr
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import Normalize
@@ -61,10 +62,16 @@ SMALLEST_FONT = 10.0
 #: Characters per line of a chart's title (12 pt bold) at :data:`WIDTH_INCHES`.
 TITLE_WIDTH = 36
 
+#: Fonts for the interface's other scripts. Where installed they are used to measure Bengali
+#: and Burmese labels, which DejaVu Sans lacks and would measure as rows of wide boxes, so
+#: the layout leaves them the room the browser will really need.
+SCRIPT_FONTS = ("Noto Sans Bengali", "Noto Sans Myanmar")
+_INSTALLED = {font.name for font in font_manager.fontManager.ttflist}
+
 _RC: dict[Any, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "empower",
-    "font.family": "sans-serif",
+    "font.family": ["DejaVu Sans", *(f for f in SCRIPT_FONTS if f in _INSTALLED), "sans-serif"],
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
     "font.size": 11,
     "axes.titlesize": 12,
@@ -161,6 +168,10 @@ def _inline(svg: str, title: str) -> str:
     return opening + f"\n <title>{escape(title)}</title>" + svg[root.end() :]
 
 
+#: A chart is never narrowed below this share of the width it was made with.
+FIT_FLOOR = 0.6
+
+
 def _fit_width(fig: Figure) -> None:
     """Narrow the figure until everything drawn, slanted headings included, fits the width it
     was made with: the saved chart grows to take in whatever sticks out, and a wider chart is
@@ -169,9 +180,13 @@ def _fit_width(fig: Figure) -> None:
     for _ in range(3):
         fig.draw_without_rendering()
         excess = fig.get_tightbbox().width - target
-        if excess <= 0.01:
+        narrower = fig.get_figwidth() - excess
+        if excess <= 0.01 or narrower < FIT_FLOOR * target:
+            # Fits, or cannot be made to: text measured without its script's font (Bengali,
+            # Burmese) is far wider than the browser will draw it. Then the chart keeps its
+            # width and the saved drawing takes in whatever sticks out.
             return
-        fig.set_figwidth(fig.get_figwidth() - excess)
+        fig.set_figwidth(narrower)
 
 
 def _to_svg(fig: Figure, title: str) -> str:
