@@ -197,6 +197,8 @@ def _to_svg(fig: Figure, title: str) -> str:
         # glyphs and says so. The text is written as text (svg.fonttype "none") and the
         # browser draws it with the reader's own fonts, so the warning is expected.
         warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        # Labels too long for any layout: the saved chart grows to take them in instead.
+        warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
         fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.06,
                     metadata={"Date": None, "Creator": None})
     return _inline(buffer.getvalue(), title)
@@ -373,6 +375,7 @@ def heatmap_svg(
         # The slanted headings reach past the last column, beyond what the layout reserves.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
             _fit_width(fig)
         return _to_svg(fig, title)
 
