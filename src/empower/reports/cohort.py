@@ -35,6 +35,9 @@ from empower.reports import charts
 
 #: How the category ``None`` (no answer recorded) is shown.
 NOT_GIVEN = "Not given"
+# Raise when the rendering changes (templates, charts): stored renderings of older versions are
+# then never served again.
+RENDERING_VERSION = 2
 #: Default headings of the sample breakdowns; ``labels["breakdowns"]`` may override them.
 BREAKDOWN_TITLES = {
     "gender": "Gender",

@@ -92,7 +92,9 @@ MIN_PASSPHRASE_CHARS = 12
 #: Rebuilt by ``migrate`` (content types, permissions), worthless after a restore (sessions,
 #: login lock-out counters) or not used (the admin's log).
 EXCLUDED_APPS = frozenset({"contenttypes", "sessions", "admin", "axes"})
-EXCLUDED_MODELS = frozenset({"auth.permission"})
+# Cached reports are recomputed from the data on demand; a backup does not need them.
+EXCLUDED_MODELS = frozenset({"auth.permission", "reportcache.cachedresult",
+                             "reportcache.dataversion"})
 
 PAGE_ROWS = 500
 HEX_DIGITS = "0123456789abcdef"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "empower.web.fieldwork",
     "empower.web.exports",
     "empower.web.api",
+    "empower.web.reportcache",
     "empower.web",
 ]
 

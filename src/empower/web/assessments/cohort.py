@@ -6,6 +6,7 @@ counted: a withdrawal takes them out of every report from the moment it is recor
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from empower.instruments import get_instrument, library, score
 from empower.instruments.model import text_in
 from empower.metrics.cohort import axis_summary, factor_axis_map, sample_profile
 from empower.metrics.privacy import Audience, protect_cohort_report
-from empower.reports.cohort import build_cohort_report
+from empower.reports.cohort import RENDERING_VERSION, build_cohort_report, render_cohort_html
 from empower.web.accounts.models import Organisation
 from empower.web.people.models import (
     ConsentDecision,
@@ -26,6 +27,7 @@ from empower.web.people.models import (
     Participant,
     Status,
 )
+from empower.web.reportcache.cache import cached
 
 from .change import cohort_change
 from .models import Assessment
@@ -41,6 +43,17 @@ def reportable_participants(organisation: Organisation) -> Any:
         .filter(Exists(consent_in_force), assessments__isnull=False)
         .distinct()
     )
+
+
+def who_counts(organisation: Organisation) -> str:
+    """A digest of exactly who the organisation's reports count now.
+
+    Part of every cached report's key: besides the data version that each recorded change
+    raises, the key changes whenever anyone enters or leaves the reports for any reason —
+    a consent that lapsed overnight or a change made outside the site — so a person whose
+    consent has ended is never counted from a stored report."""
+    ids = reportable_participants(organisation).order_by("pk").values_list("pk", flat=True)
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
 
 
 def _latest_per_participant(assessments: list[Assessment]) -> list[Assessment]:
@@ -137,7 +150,30 @@ def cohort_report(
     organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
 ) -> dict[str, Any]:
     """The cohort report for ``organisation`` as plain JSON-able data, protected for
-    ``audience``: anyone outside the organisation's own staff sees small cells suppressed."""
+    ``audience``: anyone outside the organisation's own staff sees small cells suppressed.
+
+    Computed once per change of the organisation's data (``reportcache``)."""
+    return cached(
+        organisation, "cohort_report", (audience, language, who_counts(organisation)),
+        lambda: _compute_cohort_report(organisation, language, audience),
+    )
+
+
+def cohort_report_html(
+    organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
+) -> str:
+    """The cohort report as the site shows it (charts included), rendered once per change."""
+    return cached(
+        organisation, "cohort_report_html",
+        (RENDERING_VERSION, audience, language, who_counts(organisation)),
+        lambda: render_cohort_html(cohort_report(organisation, language, audience),
+                                   standalone=False),
+        encode=str, decode=str,
+    )
+
+
+def _compute_cohort_report(organisation: Organisation, language: str, audience: str
+                           ) -> dict[str, Any]:
     people, scores, effects = cohort_frames(organisation)
     labels = report_labels(language)
     axis_order = list(labels["axes"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from empower.instruments import Instrument
@@ -17,6 +18,7 @@ from empower.instruments.model import text_in
 from empower.metrics.reliability import cronbach_alpha, item_statistics, omega_total_one_factor
 from empower.metrics.structure import cfa_instrument, keyed_answers
 from empower.web.accounts.models import Organisation
+from empower.web.reportcache.cache import cached
 
 from .change import LADDER_RELIABILITY
 from .models import Assessment
@@ -104,3 +106,23 @@ def instrument_quality(
     except ValueError as error:
         result["cfa_problem"] = str(error)
     return result
+
+
+def instrument_quality_html(
+    organisation: Organisation, instrument: Instrument, language: str = "en"
+) -> str:
+    """The instrument quality page's body, computed and rendered once per change of the
+    organisation's data (the factor analysis takes seconds)."""
+    from .cohort import who_counts
+
+    def render() -> str:
+        return render_to_string("assessments/_instrument_quality_body.html", {
+            "q": instrument_quality(organisation, instrument, language),
+            "title": text_in(instrument.title, language)[0],
+        })
+
+    return cached(
+        organisation, "instrument_quality_html",
+        (instrument.id, instrument.version, language, who_counts(organisation)),
+        render, encode=str, decode=str,
+    )

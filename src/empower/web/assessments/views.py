@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from empower.instruments import DEFAULT_LANGUAGE, Instrument, get_instrument
 from empower.instruments.model import NOT_APPLICABLE, PREFER_NOT_TO_SAY, text_in
 from empower.metrics.privacy import Audience
-from empower.reports.cohort import render_cohort_html
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import (
     CAN_READ_PEOPLE,
@@ -31,7 +30,7 @@ from empower.web.audit.log import Action, record
 from empower.web.people.models import Participant, Referral, ReferralKind
 from empower.web.people.views import get_participant
 
-from .cohort import cohort_report
+from .cohort import cohort_report, cohort_report_html
 from .forms import (
     NOT_APPLICABLE_LABEL,
     NOTE_LIMIT,
@@ -45,7 +44,7 @@ from .forms import (
     missing_texts,
 )
 from .models import Assessment, AssessmentDraft
-from .quality import instrument_quality
+from .quality import instrument_quality_html
 from .recording import record_assessment
 
 INTERVIEW_LANGUAGES = {"en": "English", "bn": "বাংলা", "my": "မြန်မာ"}
@@ -611,9 +610,10 @@ def instrument_quality_view(request: HttpRequest, instrument_id: str, version: s
     """Reliability and structure of an instrument version, in this organisation's answers."""
     instrument = _instrument(instrument_id, version)
     language = request.LANGUAGE_CODE  # type: ignore[attr-defined]
-    quality = instrument_quality(request.organisation, instrument, language)  # type: ignore[attr-defined]
-    return render(request, "assessments/instrument_quality.html",
-                  {"q": quality, "title": text_in(instrument.title, language)[0]})
+    body_html = instrument_quality_html(
+        request.organisation, instrument, language  # type: ignore[attr-defined]
+    )
+    return render(request, "assessments/instrument_quality.html", {"body_html": body_html})
 
 
 @role_required(*CAN_READ_REPORTS)
@@ -622,10 +622,9 @@ def cohort_report_view(request: HttpRequest) -> HttpResponse:
     # partners) see them with small groups suppressed.
     role = request.membership.role  # type: ignore[attr-defined]
     audience = Audience.VIEWER if role == Role.VIEWER else Audience.INTERNAL
-    report = cohort_report(
-        request.organisation, request.LANGUAGE_CODE, audience  # type: ignore[attr-defined]
-    )
-    return render(
-        request, "assessments/cohort_report.html",
-        {"report_html": render_cohort_html(report, standalone=False), "report": report},
-    )
+    organisation, language = request.organisation, request.LANGUAGE_CODE  # type: ignore[attr-defined]
+    # Both come from the report cache: the figures shown, and their rendering with charts.
+    return render(request, "assessments/cohort_report.html", {
+        "report": cohort_report(organisation, language, audience),
+        "report_html": cohort_report_html(organisation, language, audience),
+    })
