@@ -22,6 +22,7 @@ from empower.web.assessments.recording import record_assessment
 from empower.web.people.models import ConsentDecision
 from empower.web.people.services import erase, withdraw
 from empower.web.reportcache.cache import cached, current_version
+from empower.web.reportcache.models import CachedResult
 
 AXES = ("healing", "purpose", "inner_peace", "self_capacity")
 
@@ -114,7 +115,17 @@ def test_a_consent_that_lapsed_overnight_is_not_served_from_yesterday(
 def test_an_erasure_reaches_the_report(org_a, people, computations):
     cohort.cohort_report(org_a)
     erase(people[0])
+    assert not CachedResult.objects.filter(organisation=org_a).exists()  # nothing kept from them
     assert cohort.cohort_report(org_a)["sample"]["n"] == 2
+
+
+def test_results_of_older_data_are_dropped_when_a_new_one_is_stored(org_a, people):
+    cohort.cohort_report(org_a)
+    cohort.cohort_report(org_a, language="bn")
+    assess(people[0], (5, 5, 5, 5))
+    cohort.cohort_report(org_a)
+    # The Bengali report of the old data is gone with the old English one; one row is left.
+    assert CachedResult.objects.filter(organisation=org_a, name="cohort_report").count() == 1
 
 
 def test_a_changed_threshold_reaches_a_shared_report(org_a, people, computations):

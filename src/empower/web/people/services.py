@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from empower.web.audit.log import Action, record
+from empower.web.reportcache.cache import forget
 
 from .models import ConsentDecision, Participant, Referral, ReferralStatus
 
@@ -72,7 +73,10 @@ def erase(participant: Participant, *, request: Any = None) -> dict[str, int]:
     with transaction.atomic():
         # Assessments protect the consent they were made under; with the person gone, both go.
         participant.assessments.all().delete()
+        organisation = participant.organisation
         participant.delete()
+        # Nothing computed from the erased person's answers stays stored.
+        forget(organisation)
         record(
             Action.PERSON_ERASED, request=request, target_type="participant", target_id=code,
             detail={"removed": counts},

@@ -78,6 +78,10 @@ def cached(
             CachedResult.objects.filter(
                 organisation=organisation, name=name, key=key
             ).only("pk").delete()
+            # Results of older data or of earlier days are never read again: drop them.
+            CachedResult.objects.filter(organisation=organisation, name=name).exclude(
+                version=version, key__endswith=key.rsplit("|", 1)[1]
+            ).only("pk").delete()
             CachedResult.objects.create(organisation=organisation, name=name, key=key,
                                         version=version, payload=encode(value))
     except IntegrityError:
