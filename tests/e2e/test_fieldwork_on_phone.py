@@ -39,7 +39,10 @@ MISTYPED = "P-3HW9TB"
 def _no_sideways_scroll(page: Any) -> None:
     """The page itself must fit a 360-px screen; wide tables scroll inside their own box."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide"
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 361)
+        .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert width <= PHONE["width"], f"{page.url} is {width}px wide: {wide}"
 
 
 def _shot(page: Any, name: str, *, until: str | None = None, max_height: int = 1500) -> None:
@@ -248,9 +251,10 @@ def test_field_round_trip_on_a_phone(browser, phone_page, live_server, field_off
     page.click("main table.import-rows a:has-text('P-7KQ4MX')")
     page.wait_for_selector("main h1:has-text('P-7KQ4MX')")
     text = _main(page)
-    assert "2026-03-14" in text and "empowerment-interview@2.0" in text
-    row = page.locator("main table tbody tr", has_text="2026-03-14").inner_text().split()
-    assert row[-4:] == ["66.7", "44.4", "–", "77.8"]
+    assert "2026-03-14" in text and "Empowerment interview" in text
+    row = page.locator("main table tbody tr", has_text="2026-03-14").locator("td")
+    cells = [" ".join(text.split()) for text in row.all_inner_texts()]
+    assert cells[-4:] == ["66.7", "44.4", "– The participant preferred not to say.", "77.8"]
     _no_sideways_scroll(page)
     _shot(page, "06-participant-after-import", until="main div.scroll")
     _desktop_shot(browser, page, page.url, "06-participant-after-import-desktop",

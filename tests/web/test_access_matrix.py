@@ -27,6 +27,7 @@ PUBLIC = {
     "logout",
     "quick_exit",       # must work for anyone, at any moment
     "set_language",
+    "favicon",          # the site's icon
 }
 
 #: Routes whose parameters name no record of an organisation: they show the user's own
@@ -191,3 +192,9 @@ def test_read_only_roles_change_nothing_in_their_own_organisation(
         client.post(url, {"confirm_code": other_org_data["participant"].code,
                           "purpose": "interview", "role": "admin", "active": "on"})
     assert _snapshot(other_org_data) == before
+
+
+def test_the_old_icon_address_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("empower/favicon.svg")

@@ -222,8 +222,10 @@ def test_the_trail_is_paginated_fifty_at_a_time(login, org_a):
         assert client.get(reverse("audit_log"), {"page": nonsense}).status_code == 200
 
 
-def test_the_page_is_a_table_that_scrolls_on_a_phone(login, org_a):
+def test_the_page_is_a_table_whose_rows_become_labelled_cards_on_a_phone(login, org_a):
     client, _admin = as_admin(login, org_a)
     body = client.get(reverse("audit_log")).content.decode()
-    assert '<div class="scroll">' in body and "<table" in body
+    assert '<div class="scroll audit-entries">' in body and '<table class="audit">' in body
+    # On a phone the column headings are hidden, so each card names its own fields.
+    assert '<span class="audit-label">Which record</span>' in body
     assert "Looked at the audit trail" in body  # plain words, not action codes

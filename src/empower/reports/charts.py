@@ -41,7 +41,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import Normalize
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -399,6 +399,8 @@ def _date_axis(ax: Axes) -> None:
     """At most four dates on the axis, written briefly ("Jul", "2026"), so that the labels
     never run into each other on a phone, whatever the span."""
     locator = AutoDateLocator(minticks=2, maxticks=4)
+    # Spans of 19–24 months need steps longer than the six months offered by default.
+    locator.intervald[MONTHLY] = [1, 2, 3, 4, 6, 8, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 

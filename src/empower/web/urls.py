@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from empower.web import views
 from empower.web.accounts import views as account_views
@@ -7,6 +9,9 @@ from empower.web.accounts import views as account_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("exit/", views.quick_exit, name="quick_exit"),
+    # Pages name their icon; this answers programs that ask for the old default name anyway.
+    path("favicon.ico", RedirectView.as_view(url=static("empower/favicon.svg"), permanent=True),
+         name="favicon"),
     path("login/", account_views.login, name="login"),
     path("login/code/", account_views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -146,10 +146,13 @@ def test_participant_parts_in_the_interview_language_staff_parts_in_the_users(
     assert instrument.item("rating__healing").text["bn"] in page
     assert BN_PREFER_NOT in page
     assert "Prefer not to say" not in page
-    assert "এটি আপনার জীবনের প্রতিটি দিকে কেমন প্রভাব ফেলেছে?" in page  # effect legend
-    # the interviewer's own language: navigation, guidance and buttons
+    # The effect questions come in the next step of the interview.
+    step_2 = client.get(_interview_url(participant, "?lang=bn&step=2")).content.decode()
+    assert "এটি আপনার জীবনের প্রতিটি দিকে কেমন প্রভাব ফেলেছে?" in step_2  # effect legend
+    # the interviewer's own language: navigation, guidance and buttons (saving: the last step)
+    last = client.get(_interview_url(participant, "?lang=bn&step=11")).content.decode()
     for staff_text in ("Participants", "Log out", "Save assessment", "Interview language:"):
-        assert staff_text in page
+        assert staff_text in last
     assert '<html lang="en">' in page
 
 
@@ -160,7 +163,8 @@ def test_a_bengali_interface_can_run_an_english_interview(login_in, org_a, make_
     assert "Prefer not to say" in page
     assert BN_PREFER_NOT not in page.split('name="interview_language"')[1]
     assert BN_PARTICIPANTS in page
-    assert "মূল্যায়ন সংরক্ষণ করুন" in page
+    last = client.get(_interview_url(participant, "?lang=en&step=11")).content.decode()
+    assert "মূল্যায়ন সংরক্ষণ করুন" in last  # "Save assessment", in the last step
 
 
 def test_the_chosen_language_is_kept_when_the_form_is_sent(login, org_a, make_participant):
@@ -185,7 +189,10 @@ def test_a_paused_interview_resumes_in_its_language(login, org_a, make_participa
     assert draft.language == "bn"
     page = client.get(_interview_url(participant, f"?draft={draft.pk}")).content.decode()
     assert BN_PREFER_NOT in page
-    assert f"?lang=my&amp;draft={draft.pk}" in page  # switching keeps the paused answers
+    # Switching language posts the answers so far into the same draft: nothing is lost.
+    assert 'name="switch_language" value="my"' in page
+    assert (f'action="/participants/{participant.code}/assess/empowerment-interview/2.0/'
+            f'?draft={draft.pk}"') in page
 
 
 @pytest.fixture
