@@ -10,12 +10,15 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint clean messages
+.PHONY: run test install lint clean messages lock
 
-$(STAMP): pyproject.toml
+# Dependencies come at the exact versions in requirements.lock (the ones the tests passed with),
+# then Empower itself without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,6 +45,16 @@ messages: $(STAMP)
 	cd src/empower && EMPOWER_VAR_DIR=$(CURDIR)/var ../../$(BIN)/empower makemessages $(addprefix -l ,$(LANGUAGE_CODES)) \
 		-e html,txt,py --add-location=file --ignore=static --ignore=locale --ignore=__pycache__
 	cd src/empower/web && EMPOWER_VAR_DIR=$(CURDIR)/var ../../../$(BIN)/empower compilemessages $(addprefix -l ,$(LANGUAGE_CODES))
+
+# After changing dependencies in pyproject.toml: resolve them afresh and record the versions.
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)-lock/bin/python -m pip install --quiet -e '.[test]'
+	{ head -n 2 requirements.lock; $(VENV)-lock/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf $(VENV)-lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
