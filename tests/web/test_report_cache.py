@@ -178,3 +178,26 @@ def test_results_are_kept_apart_by_organisation(org_a, org_b):
     assert cached(org_a, "thing", ("x",), lambda: {"who": "a"}) == {"who": "a"}
     assert cached(org_b, "thing", ("x",), lambda: {"who": "b"}) == {"who": "b"}
     assert cached(org_a, "thing", ("x",), lambda: {"who": "changed"}) == {"who": "a"}
+
+
+def test_a_participant_chart_is_drawn_once_per_change(org_a, people, login, monkeypatch):
+    from django.urls import reverse
+
+    from empower.web.people import views
+
+    drawn: list[int] = []
+    real = views.trajectory_svg
+
+    def counting(frame: Any, *args: Any, **kwargs: Any) -> str:
+        drawn.append(len(frame))
+        return real(frame, *args, **kwargs)
+
+    monkeypatch.setattr(views, "trajectory_svg", counting)
+    client = login(org_a, "analyst")
+    url = reverse("participant_detail", args=[people[0].code])
+    first = client.get(url).content.decode()
+    assert client.get(url).content.decode().count("<svg") == first.count("<svg") == 1
+    assert drawn == [4]  # four axis scores, drawn once for two visits
+    assess(people[0], (8, 8, 8, 8))
+    client.get(url)
+    assert drawn == [4, 8]  # the new assessment is in the chart at once

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -13,12 +15,15 @@ from django.views.decorators.http import require_http_methods
 from empower.instruments import library
 from empower.instruments.model import text_in
 from empower.reports.charts import trajectory_svg
+from empower.reports.cohort import RENDERING_VERSION
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
 from empower.web.assessments.change import change_bands
+from empower.web.assessments.cohort import who_counts
 from empower.web.assessments.forms import FALLBACK_MARK, fallback_explanation
 from empower.web.assessments.models import Assessment, AxisScore
 from empower.web.audit.log import Action, record
+from empower.web.reportcache.cache import cached
 
 from . import consent_texts
 from .consent_texts import purpose_text_in, receipt_text_in
@@ -127,15 +132,24 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
         for s in a.scores.all()
         if s.score is not None
     ]
-    bands = (
-        change_bands(request.organisation, assessments[0])  # type: ignore[attr-defined]
-        if len(assessments) > 1 else {}
+    organisation = request.organisation  # type: ignore[attr-defined]
+
+    def draw() -> dict[str, Any]:
+        bands = change_bands(organisation, assessments[0]) if len(assessments) > 1 else {}
+        chart = (
+            trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"), axis_labels,
+                           bands=bands)
+            if rows else ""
+        )
+        return {"chart": chart, "bands": bool(bands)}
+
+    # Drawn once per change of the organisation's data: the bands come from the whole cohort
+    # (hence who the reports count is part of the key), the line from this person's scores.
+    drawing = cached(
+        organisation, "participant_chart",
+        (participant.pk, language, RENDERING_VERSION, who_counts(organisation)), draw,
     )
-    chart = (
-        trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"), axis_labels,
-                       bands=bands)
-        if rows else ""
-    )
+    chart, bands = drawing["chart"], drawing["bands"]
     axes = list(axis_labels)
     table = [
         {
