@@ -48,14 +48,27 @@ def test_demo_says_the_administrator_must_set_up_an_authenticator(demo_output):
 
 
 def test_serve_prints_the_logins_and_passes_the_port_on(demo_logins, monkeypatch):
-    calls = []
+    calls, servers = [], []
     monkeypatch.setattr(serve, "call_command", lambda *args, **kw: calls.append(args))
+    monkeypatch.setattr(serve, "run_gunicorn", lambda *args: servers.append(args))
     out = StringIO()
-    call_command("serve", "--host", "0.0.0.0", "--port", "8080", stdout=out)
-    assert calls == [("runserver", "0.0.0.0:8080")]
+    call_command("serve", "--host", "0.0.0.0", "--port", "8080", "--workers", "3", stdout=out)
+    # The production server, after a check and with the static files collected.
+    assert calls == [("check",), ("collectstatic",)]
+    assert servers == [("0.0.0.0", 8080, 3, 4)]
     text = out.getvalue()
     assert "Empower is at http://0.0.0.0:8080/" in text
     assert "needs two-step login" in text and "install an authenticator app" in text
+
+
+def test_serve_uses_the_development_server_only_when_debugging(demo_logins, monkeypatch,
+                                                                 settings):
+    settings.DEBUG = True
+    calls = []
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kw: calls.append(args))
+    monkeypatch.setattr(serve, "run_gunicorn", lambda *args: pytest.fail("not in debug mode"))
+    call_command("serve", "--port", "8081", stdout=StringIO())
+    assert calls == [("runserver", "127.0.0.1:8081")]
 
 
 def test_serve_says_when_the_administrator_has_set_up_the_app(demo_logins, monkeypatch):
@@ -65,6 +78,7 @@ def test_serve_says_when_the_administrator_has_set_up_the_app(demo_logins, monke
     admin = get_user_model().objects.get(username="demo-admin")
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     monkeypatch.setattr(serve, "call_command", lambda *args, **kw: None)
+    monkeypatch.setattr(serve, "run_gunicorn", lambda *args: None)
     out = StringIO()
     call_command("serve", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if "demo-admin " in line)
