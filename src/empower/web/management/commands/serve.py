@@ -32,9 +32,9 @@ def default_workers() -> int:
 def warm_up() -> None:
     """Import what the heaviest pages need before the workers start, so that they share it
     and nobody's first request pays seconds of imports."""
-    import empower.metrics.structure  # noqa: F401  (factor analysis: semopy, factor_analyzer)
-    import empower.reports.cohort  # noqa: F401  (charts: matplotlib)
-    import empower.web.urls  # noqa: F401  (every view and form)
+    import empower.metrics.structure  # (factor analysis: semopy, factor_analyzer)
+    import empower.reports.cohort  # (charts: matplotlib)
+    import empower.web.urls  # (every view and form)
 
 
 class Command(BaseCommand):
