@@ -62,6 +62,7 @@ NOT_PAGES = {
     "api_score_list": "the API: data for programs, not a page",
     "api_cohort": "the API: data for programs, not a page",
     "api_schema": "the API's description for programs, not a page",
+    "favicon": "the site's icon (an image), for programs that ask for it by its old name",
 }
 
 #: Pages opened on the way rather than from the list: before logging in, during it, at the end.

@@ -34,7 +34,7 @@ def warm_up() -> None:
     and nobody's first request pays seconds of imports."""
     import empower.metrics.structure  # (factor analysis: semopy, factor_analyzer)
     import empower.reports.cohort  # (charts: matplotlib)
-    import empower.web.urls  # (every view and form)
+    import empower.web.urls  # noqa: F401  (every view and form)
 
 
 class Command(BaseCommand):
