@@ -20,7 +20,9 @@ def _assert_never_stored(response, what) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_answer_to_a_logged_in_user_says_no_store(role, org_b, login, other_org_data):
+def test_every_answer_to_a_logged_in_user_says_no_store(
+    role, org_b, login, other_org_data  # noqa: F811 (the fixture imported above)
+):
     client = login(org_b, role)
     for name, route in _routes():
         if name in {"logout", "quick_exit"}:
