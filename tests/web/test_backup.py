@@ -4,6 +4,7 @@ passphrase, a changed file or a database in use changes nothing."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import date
 
 import pytest
@@ -320,3 +321,24 @@ def test_the_audit_trail_is_restored_verbatim_and_still_verifies(seeded, tmp_pat
     assert [e["action"] for e in after[len(before):]] == ["restore"]
     result = log.verify_chain()
     assert result.ok, result.problems
+
+
+@pytest.mark.parametrize("n, r, p", [(2**20, 32, 1), (2**20, 8, 1), (2**17, 8, 16)])
+def test_a_header_asking_for_a_costly_key_derivation_is_refused_at_once(
+    seeded, tmp_path, n, r, p
+):
+    # 2**20 · 32 would take 4 GiB of memory and half a minute before the passphrase could even
+    # be checked; Empower writes 2**17 · 8 · 1 (128 MiB) and reads at most twice that.
+    path = make_backup(tmp_path, "--passphrase-stdin", stdin=PASSPHRASE)
+    data = path.read_bytes()
+    crafted = data.replace(b'"n":131072', f'"n":{n}'.encode(), 1).replace(
+        b'"r":8', f'"r":{r}'.encode(), 1).replace(b'"p":1', f'"p":{p}'.encode(), 1)
+    assert crafted != data
+    path.write_bytes(crafted)
+    flush()
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="far more than Empower ever uses"):
+        call_command("restore", str(path), "--passphrase-stdin",
+                     stdin=io.StringIO(PASSPHRASE), stdout=io.StringIO())
+    assert time.monotonic() - started < 5  # refused before deriving anything
+    assert empty()

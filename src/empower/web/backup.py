@@ -87,6 +87,10 @@ MAX_HEADER_BYTES = 4096
 #: guessing passphrases is slow. Archives store their own values; reading accepts up to MAX_N.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 SCRYPT_MAX_N, SCRYPT_MAX_R, SCRYPT_MAX_P = 2**20, 32, 16
+#: A header may ask for at most twice the memory and the work of the values Empower writes: a
+#: crafted header could otherwise make `restore` take gigabytes and minutes before refusing.
+SCRYPT_MAX_MEMORY = 2 * 128 * SCRYPT_N * SCRYPT_R
+SCRYPT_MAX_WORK = 2 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 MIN_PASSPHRASE_CHARS = 12
 
 #: Rebuilt by ``migrate`` (content types, permissions), worthless after a restore (sessions,
@@ -418,6 +422,14 @@ def _check_header(values: Any) -> None:
             raise ValueError
         if not (1 <= r <= SCRYPT_MAX_R and 1 <= p <= SCRYPT_MAX_P):
             raise ValueError
+        if 128 * n * r > SCRYPT_MAX_MEMORY or n * r * p > SCRYPT_MAX_WORK:
+            # Refused before any work: a crafted header must not cost gigabytes and minutes.
+            raise BackupError(
+                f"The backup's header asks for a passphrase check costing "
+                f"{128 * n * r // 2**20:,} MiB of memory and {n * r * p // (SCRYPT_N * SCRYPT_R):,}"
+                f" times the usual work, far more than Empower ever uses: the file was not "
+                f"written by Empower or was changed. Nothing was restored."
+            )
     else:
         raise ValueError
 

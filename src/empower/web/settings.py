@@ -115,10 +115,23 @@ TEMPLATES = [
     },
 ]
 
+def _sqlite_file(path: Path) -> None:
+    """The database file readable by its owner only, like the key file. SQLite gives its
+    journal and WAL files the database file's permissions, so they follow."""
+    if str(path) in ("", ":memory:") or str(path).startswith("file:"):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+    elif path.stat().st_mode & 0o077 and path.stat().st_uid == getattr(os, "getuid", int)():
+        path.chmod(0o600)  # made earlier readable by others: close it
+
+
 _default_db = f"sqlite:///{VAR_DIR / 'empower.sqlite3'}"
 DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _sqlite_file(Path(DATABASES["default"]["NAME"]))
     # WAL lets the site keep serving reads while an import or a report writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
