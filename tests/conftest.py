@@ -21,6 +21,16 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_at_once() -> Any:
+    """Background jobs run inside the request that starts them, as with EMPOWER_DEBUG=1; the
+    worker itself is tested in tests/web/test_jobs_worker.py."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Any:
     # Django's locale middleware leaves the language of the last page a test opened active in
     # the thread; without a reset, a page rendered in Bengali would change what the next test

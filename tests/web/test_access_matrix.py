@@ -69,7 +69,12 @@ def other_org_data(org_b, make_participant, make_member):
                                           title="Other org record 8080")
     Decision.objects.create(record=review_record, stage="title_abstract",
                             reviewer=member, value="1")
+    from empower.web.jobs.models import Job
+
+    job = Job.objects.create(organisation=org_b, kind="cohort_report", status="running",
+                             params={"language": "en", "audience": "internal"})
     return {
+        "job": job,
         "project": project,
         "participant": participant,
         "assessment": assessment,
@@ -89,6 +94,7 @@ def _kwargs(name: str, route: str, data: dict) -> dict:
     }
     pk_by_route = {
         "assessment_detail": data["assessment"].pk,
+        "job_detail": data["job"].pk,
         "api_assessment_detail": data["assessment"].pk,
         "member_update": data["membership"].pk,
         "member_unlock": data["membership"].pk,

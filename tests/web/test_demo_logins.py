@@ -47,10 +47,19 @@ def test_demo_says_the_administrator_must_set_up_an_authenticator(demo_output):
     assert "password for all: empower-demo-2026" in text
 
 
+class FakeWorker:
+    def terminate(self) -> None:
+        pass
+
+    def wait(self, timeout: float) -> None:
+        pass
+
+
 def test_serve_prints_the_logins_and_passes_the_port_on(demo_logins, monkeypatch):
     calls, servers = [], []
     monkeypatch.setattr(serve, "call_command", lambda *args, **kw: calls.append(args))
     monkeypatch.setattr(serve, "run_gunicorn", lambda *args: servers.append(args))
+    monkeypatch.setattr(serve, "start_job_worker", FakeWorker)
     out = StringIO()
     call_command("serve", "--host", "0.0.0.0", "--port", "8080", "--workers", "3", stdout=out)
     # The production server, after a check and with the static files collected.
@@ -79,6 +88,7 @@ def test_serve_says_when_the_administrator_has_set_up_the_app(demo_logins, monke
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     monkeypatch.setattr(serve, "call_command", lambda *args, **kw: None)
     monkeypatch.setattr(serve, "run_gunicorn", lambda *args: None)
+    monkeypatch.setattr(serve, "start_job_worker", FakeWorker)
     out = StringIO()
     call_command("serve", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if "demo-admin " in line)

@@ -31,6 +31,23 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return response.status, dict(response.headers), response.read()
 
 
+def _child_running(parent: int, word: str, wait: float = 20) -> bool:
+    """Whether a child process of ``parent`` has ``word`` in its command line (Linux /proc)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                              if ":\t" in line)
+                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if fields.get("PPid", "").strip() == str(parent) and word.encode() in command:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 @pytest.fixture
 def site_env(tmp_path: Path) -> dict[str, str]:
     env = {
@@ -66,6 +83,7 @@ def test_serve_runs_gunicorn_workers_that_answer(site_env):
         status, headers, body = _get(f"http://127.0.0.1:{port}/static/empower/empower.css",
                                      **{"Accept-Encoding": "gzip"})
         assert status == 200 and headers.get("Content-Encoding") == "gzip"
+        assert _child_running(server.pid, "run_huey")  # the background-jobs worker
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "empower.web.exports",
     "empower.web.api",
     "empower.web.reportcache",
+    "empower.web.jobs",
+    "huey.contrib.djhuey",
     "empower.web",
 ]
 
@@ -126,6 +128,19 @@ def _sqlite_file(path: Path) -> None:
     elif path.stat().st_mode & 0o077 and path.stat().st_uid == getattr(os, "getuid", int)():
         path.chmod(0o600)  # made earlier readable by others: close it
 
+
+# Background jobs (empower.web.jobs) on Huey's queue: an SQLite file beside the database on one
+# machine, nothing to set up; Redis (EMPOWER_REDIS_URL=redis://…) when several machines share
+# the work. `empower serve` starts the worker; with EMPOWER_DEBUG=1 jobs run inside the request.
+_redis_url = os.environ.get("EMPOWER_REDIS_URL", "")
+HUEY = {
+    "name": "empower",
+    "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",
+    **({"url": _redis_url} if _redis_url else {"filename": str(VAR_DIR / "jobs.sqlite3")}),
+    "results": False,
+    "immediate": DEBUG,
+    "consumer": {"workers": 2, "worker_type": "thread"},
+}
 
 _default_db = f"sqlite:///{VAR_DIR / 'empower.sqlite3'}"
 DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60)}

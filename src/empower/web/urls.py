@@ -29,6 +29,7 @@ urlpatterns = [
     path("participants/", include("empower.web.people.urls")),
     path("", include("empower.web.assessments.urls")),
     path("audit/", include("empower.web.audit.urls")),
+    path("jobs/", include("empower.web.jobs.urls")),
     path("reviews/", include("empower.web.reviews.urls")),
     path("instruments/", include("empower.web.fieldwork.urls_instruments")),
     path("imports/", include("empower.web.fieldwork.urls_imports")),

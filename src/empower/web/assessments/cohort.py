@@ -27,7 +27,7 @@ from empower.web.people.models import (
     Participant,
     Status,
 )
-from empower.web.reportcache.cache import cached
+from empower.web.reportcache.cache import cached, stored
 
 from .change import cohort_change
 from .models import Assessment
@@ -159,17 +159,28 @@ def cohort_report(
     )
 
 
+def _html_parts(organisation: Organisation, language: str, audience: str) -> tuple:
+    return (RENDERING_VERSION, audience, language, who_counts(organisation))
+
+
 def cohort_report_html(
     organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
 ) -> str:
     """The cohort report as the site shows it (charts included), rendered once per change."""
     return cached(
-        organisation, "cohort_report_html",
-        (RENDERING_VERSION, audience, language, who_counts(organisation)),
+        organisation, "cohort_report_html", _html_parts(organisation, language, audience),
         lambda: render_cohort_html(cohort_report(organisation, language, audience),
                                    standalone=False),
         encode=str, decode=str,
     )
+
+
+def stored_cohort_report_html(
+    organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
+) -> str | None:
+    """The rendered report if it is ready for the current data, else None (nothing computed)."""
+    return stored(organisation, "cohort_report_html",
+                  _html_parts(organisation, language, audience), decode=str)
 
 
 def _compute_cohort_report(organisation: Organisation, language: str, audience: str

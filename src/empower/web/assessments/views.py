@@ -27,10 +27,12 @@ from empower.web.accounts.permissions import (
     role_required,
 )
 from empower.web.audit.log import Action, record
+from empower.web.jobs.models import Status
+from empower.web.jobs.runner import start as start_job
 from empower.web.people.models import Participant, Referral, ReferralKind
 from empower.web.people.views import get_participant
 
-from .cohort import cohort_report, cohort_report_html
+from .cohort import cohort_report, cohort_report_html, stored_cohort_report_html
 from .forms import (
     NOT_APPLICABLE_LABEL,
     NOTE_LIMIT,
@@ -623,8 +625,18 @@ def cohort_report_view(request: HttpRequest) -> HttpResponse:
     role = request.membership.role  # type: ignore[attr-defined]
     audience = Audience.VIEWER if role == Role.VIEWER else Audience.INTERNAL
     organisation, language = request.organisation, request.LANGUAGE_CODE  # type: ignore[attr-defined]
+    report_html = stored_cohort_report_html(organisation, language, audience)
+    if report_html is None:
+        # Not ready for the current data: prepared in the background, with a progress page
+        # that comes back here when it is done.
+        job = start_job("cohort_report", organisation, request.user,
+                        {"language": language, "audience": audience},
+                        result_url=reverse("cohort_report"))
+        if job.status != Status.DONE:
+            return redirect("job_detail", job.pk)
+        report_html = cohort_report_html(organisation, language, audience)
     # Both come from the report cache: the figures shown, and their rendering with charts.
     return render(request, "assessments/cohort_report.html", {
         "report": cohort_report(organisation, language, audience),
-        "report_html": cohort_report_html(organisation, language, audience),
+        "report_html": report_html,
     })

@@ -47,6 +47,22 @@ def _key(parts: Sequence[Any]) -> str:
     return "|".join([*(str(p) for p in parts), timezone.now().date().isoformat()])
 
 
+def stored(
+    organisation: Organisation, name: str, parts: Sequence[Any],
+    decode: Callable[[str], T] = json.loads,
+) -> T | None:
+    """The stored result for the organisation's current data, or None if there is none yet
+    (nothing is computed: pages use it to decide whether to wait for a background job)."""
+    try:
+        row = CachedResult.objects.filter(
+            organisation=organisation, name=name, key=_key(parts),
+            version=current_version(organisation),
+        ).first()
+    except EncryptionKeyError:
+        return None
+    return None if row is None else decode(row.payload)
+
+
 def cached(
     organisation: Organisation,
     name: str,

@@ -3,13 +3,17 @@
 The site runs under gunicorn, a production WSGI server: several worker processes, so that one
 slow report does not hold up an interviewer saving an assessment; each worker with a few
 threads for requests that mostly wait on the database. Static files are collected and
-compressed once at start, then served by WhiteNoise with long cache lifetimes. Django's
-development server (auto-reload, detailed error pages) is used only with ``EMPOWER_DEBUG=1``.
+compressed once at start, then served by WhiteNoise with long cache lifetimes. The worker that
+runs background jobs (``empower run_huey``) starts and stops with it. Django's development
+server (auto-reload, detailed error pages, jobs run inside the request) is used only with
+``EMPOWER_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -69,7 +73,19 @@ class Command(BaseCommand):
         warm_up()
         # The workers are forked from this process: none may inherit its database connection.
         connections.close_all()
-        run_gunicorn(options["host"], options["port"], options["workers"], options["threads"])
+        jobs = start_job_worker()
+        try:
+            run_gunicorn(options["host"], options["port"], options["workers"],
+                         options["threads"])
+        finally:
+            jobs.terminate()
+            jobs.wait(timeout=30)
+
+
+def start_job_worker() -> subprocess.Popen[bytes]:
+    """The background-jobs worker (Huey's consumer) beside the site, so that one command runs
+    everything; it stops with the site."""
+    return subprocess.Popen([sys.executable, "-m", "empower.cli", "run_huey"])
 
 
 def run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
