@@ -19,7 +19,8 @@ import time
 from empower.web.accounts.models import Membership
 from empower.web.assessments.cohort import stored_cohort_report_html
 from empower.web.jobs.runner import start
-analyst = Membership.objects.select_related("organisation", "user").get(user__username="demo-analyst")
+analyst = Membership.objects.select_related("organisation", "user").get(
+    user__username="demo-analyst")
 job = start("cohort_report", analyst.organisation, analyst.user,
             {"language": "bn", "audience": "internal"})
 for _ in range(600):
