@@ -201,3 +201,23 @@ def test_a_participant_chart_is_drawn_once_per_change(org_a, people, login, monk
     assess(people[0], (8, 8, 8, 8))
     client.get(url)
     assert drawn == [4, 8]  # the new assessment is in the chart at once
+
+
+def test_someone_elses_follow_up_leaves_a_participant_chart_drawn(org_a, people, login,
+                                                                  monkeypatch):
+    from django.urls import reverse
+
+    from empower.web.people import views
+
+    drawn: list[int] = []
+    real = views.trajectory_svg
+    monkeypatch.setattr(views, "trajectory_svg",
+                        lambda frame, *a, **k: drawn.append(len(frame)) or real(frame, *a, **k))
+    client = login(org_a, "analyst")
+    url = reverse("participant_detail", args=[people[0].code])
+    client.get(url)
+    # A follow-up of another person moves no first score and no reliability (the ladder's is
+    # fixed), so this person's bands and scores, and therefore the chart, are the same.
+    assess(people[1], (9, 9, 9, 9))
+    client.get(url)
+    assert drawn == [4]

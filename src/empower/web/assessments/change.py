@@ -27,6 +27,7 @@ from empower.metrics.change import (
 from empower.metrics.privacy import Audience, suppress_statistic, threshold_for
 from empower.metrics.reliability import cronbach_alpha, reverse_key
 from empower.web.accounts.models import Organisation
+from empower.web.reportcache.cache import cached
 
 from .models import Assessment
 
@@ -161,19 +162,34 @@ def change_bands(organisation: Organisation, first: Assessment) -> dict[str, flo
     """Half-width of the reliable-change band (1.96 · S_diff) per axis, for a participant whose
     first assessment is ``first``; computed from the organisation's cohort (its baseline SD and
     reliabilities). Axes that cannot be estimated are left out."""
+    return cohort_bands(organisation).get(f"{first.instrument_id}@{first.instrument_version}", {})
+
+
+def cohort_bands(organisation: Organisation) -> dict[str, dict[str, float]]:
+    """The bands of ``change_bands`` for every instrument version ("id@version" → axis → band),
+    computed once per change of the organisation's data and shared by every participant page."""
+    from .cohort import who_counts
+
+    return cached(organisation, "change_bands", (who_counts(organisation),),
+                  lambda: _cohort_bands(organisation))
+
+
+def _cohort_bands(organisation: Organisation) -> dict[str, dict[str, float]]:
     assessments = _assessments(organisation)
     reliability, _notes = reliabilities(assessments)
     scores = score_frame(assessments)
-    bands = {}
-    for axis in scores["axis"].unique():
-        r = reliability.get((first.instrument_id, first.instrument_version, axis))
-        if r is None:
-            continue
+    sds: dict[str, float] = {}
+    for axis in scores["axis"].unique() if len(scores) else []:
         try:
             sd = baseline_sd(scores[scores["axis"] == axis])[axis]
         except (ValueError, KeyError):
             continue
-        if not sd > 1e-9:  # every first score the same (or unknown): no band can be drawn
-            continue
-        bands[str(axis)] = RCI_CRITERION * standard_error_of_difference(sd, r)
+        if sd > 1e-9:  # every first score the same (or unknown): no band can be drawn
+            sds[str(axis)] = float(sd)
+    bands: dict[str, dict[str, float]] = {}
+    for (instrument_id, version, axis), r in reliability.items():
+        if axis in sds:
+            bands.setdefault(f"{instrument_id}@{version}", {})[axis] = float(
+                RCI_CRITERION * standard_error_of_difference(sds[axis], r)
+            )
     return bands

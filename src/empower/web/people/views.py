@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
 
 import pandas as pd
 from django.contrib import messages
@@ -19,7 +20,6 @@ from empower.reports.cohort import RENDERING_VERSION
 from empower.web.accounts.models import Role
 from empower.web.accounts.permissions import CAN_READ_PEOPLE, CAN_RECORD, role_required
 from empower.web.assessments.change import change_bands
-from empower.web.assessments.cohort import who_counts
 from empower.web.assessments.forms import FALLBACK_MARK, fallback_explanation
 from empower.web.assessments.models import Assessment, AxisScore
 from empower.web.audit.log import Action, record
@@ -133,23 +133,19 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
         if s.score is not None
     ]
     organisation = request.organisation  # type: ignore[attr-defined]
-
-    def draw() -> dict[str, Any]:
-        bands = change_bands(organisation, assessments[0]) if len(assessments) > 1 else {}
-        chart = (
-            trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"), axis_labels,
-                           bands=bands)
-            if rows else ""
-        )
-        return {"chart": chart, "bands": bool(bands)}
-
-    # Drawn once per change of the organisation's data: the bands come from the whole cohort
-    # (hence who the reports count is part of the key), the line from this person's scores.
-    drawing = cached(
+    # The bands come from the whole cohort (computed once per change of the organisation's
+    # data); the chart is drawn once for exactly these scores and bands, so it is kept while
+    # other people's records change.
+    bands = change_bands(organisation, assessments[0]) if len(assessments) > 1 else {}
+    drawn_from = json.dumps([rows, bands, axis_labels], sort_keys=True, default=str)
+    chart = cached(
         organisation, "participant_chart",
-        (participant.pk, language, RENDERING_VERSION, who_counts(organisation)), draw,
+        (participant.pk, language, RENDERING_VERSION,
+         hashlib.sha256(drawn_from.encode()).hexdigest()[:32]),
+        lambda: trajectory_svg(pd.DataFrame(rows), _("Axis scores over time (0–100)"),
+                               axis_labels, bands=bands) if rows else "",
+        encode=str, decode=str, versioned=False,
     )
-    chart, bands = drawing["chart"], drawing["bands"]
     axes = list(axis_labels)
     table = [
         {

@@ -71,12 +71,17 @@ def cached(
     *,
     encode: Callable[[T], str] = lambda value: json.dumps(value, cls=DjangoJSONEncoder),
     decode: Callable[[str], T] = json.loads,
+    versioned: bool = True,
 ) -> T:
     """The stored result of ``compute`` for this organisation, ``name`` and ``parts``, computed
-    now if the data changed since it was stored."""
+    now if the data changed since it was stored.
+
+    ``versioned=False`` is for results whose ``parts`` already name everything they are drawn
+    from (e.g. a digest of the very numbers a chart shows): they stay valid whatever else in
+    the organisation changes, until the day ends or an erasure forgets them."""
     # The version is read before any of the data, so a change committed while computing
     # leaves the result under an older version, where it is never read again.
-    version = current_version(organisation)
+    version = current_version(organisation) if versioned else 0
     key = _key(parts)
     try:
         row = CachedResult.objects.filter(
