@@ -99,8 +99,8 @@ def summary(stats_csv: Path) -> str:
     for row in rows:
         lines.append(
             f"| {row['Name']} | {int(row['Request Count']):,} | "
-            f"{float(row['Requests/s']):.1f} | {row['Median Response Time']} ms | "
-            f"{row['95%']} ms | {row['Failure Count']} |"
+            f"{float(row['Requests/s']):.1f} | {float(row['Median Response Time']):.0f} ms | "
+            f"{float(row['95%']):.0f} ms | {row['Failure Count']} |"
         )
     return "\n".join(lines)
 
