@@ -31,6 +31,18 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return response.status, dict(response.headers), response.read()
 
 
+def _wait_until_up(server: subprocess.Popen, port: int) -> tuple[int, bytes]:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status, _headers, body = _get(f"http://127.0.0.1:{port}/login/")
+            return status, body
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("the server did not answer within a minute")
+            time.sleep(0.3)
+
+
 def _child_running(parent: int, word: str, wait: float = 20) -> bool:
     """Whether a child process of ``parent`` has ``word`` in its command line (Linux /proc)."""
     deadline = time.monotonic() + wait
@@ -70,15 +82,7 @@ def test_serve_runs_gunicorn_workers_that_answer(site_env):
         env=site_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _headers, body = _get(f"http://127.0.0.1:{port}/login/")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("the server did not answer within a minute")
-                time.sleep(0.3)
+        status, body = _wait_until_up(server, port)
         assert status == 200 and b'name="username"' in body
         status, headers, body = _get(f"http://127.0.0.1:{port}/static/empower/empower.css",
                                      **{"Accept-Encoding": "gzip"})

@@ -143,7 +143,10 @@ HUEY = {
 }
 
 _default_db = f"sqlite:///{VAR_DIR / 'empower.sqlite3'}"
-DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60)}
+# Connections are kept for a minute between requests, and checked before each request reuses
+# one: after a database restart the site reconnects by itself instead of failing a request.
+DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60,
+                                               conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _sqlite_file(Path(DATABASES["default"]["NAME"]))
