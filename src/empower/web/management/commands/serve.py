@@ -102,6 +102,9 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
             # A cohort report for a large organisation may take a while the first time.
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", 30)
+            # Longer than people pause between pages: a connection closed just as the browser
+            # reuses it resets a request (seen in the load test with gunicorn's 2 s).
+            self.cfg.set("keepalive", 20)
             self.cfg.set("accesslog", None)
             # No control socket in the home folder: two sites on one machine would share it.
             self.cfg.set("control_socket_disable", True)
