@@ -54,7 +54,9 @@ def template_msgids(name: str) -> set[Message]:
             value = getattr(literal, "literal", None)
             if isinstance(value, str):
                 context = node.message_context.var.literal if node.message_context else None
-                found.add(Message(value, context))
+                # As Django looks it up (template.base.Variable.resolve): a literal's "%" is
+                # doubled, so that the text is never formatted.
+                found.add(Message(value.replace("%", "%%"), context))
         elif isinstance(node, BlockTranslateNode):
             singular, _vars = node.render_token_list(node.singular)
             plural = None
