@@ -189,6 +189,7 @@ def _kwargs(name: str, route: str, data: dict, role: str) -> dict:
         "import_review": data["pending"].get(role, data["pending"]["interviewer"]).pk,
         "import_discard": data["pending"].get(role, data["pending"]["interviewer"]).pk,
         "api_assessment_detail": data["assessment"].pk,
+        "job_detail": data["job"].pk,
         **{name: data["project"].pk for name, _route in _routes() if name.startswith("review_")},
     }
     kwargs = {}
@@ -216,6 +217,7 @@ def _office(make_org, make_member, make_participant, consent_factory) -> dict[st
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from empower.web.fieldwork.models import PendingImport
+    from empower.web.jobs.models import Job
     from empower.web.people.models import Referral
     from empower.web.reviews.models import Criterion, Decision, Project, Record, Search
 
@@ -286,7 +288,12 @@ def _office(make_org, make_member, make_participant, consent_factory) -> dict[st
     for user in get_user_model().objects.all():
         user.set_password(PASSWORD)
         user.save()
+    # A job still running: its progress page (a finished one leads on to its result).
+    job = Job.objects.create(organisation=organisation, kind="cohort_report", status="running",
+                             done_steps=1, total_steps=2, step="Drawing the charts",
+                             params={"language": "en", "audience": "internal"})
     return {
+        "job": job,
         "users": users, "admin_device": admin_device, "participant": participant,
         "assessment": assessment, "consent": participant.consents.get(), "pending": pending,
         "project": project,
