@@ -19,8 +19,12 @@ from empower.evidence.screening import (
     DecisionScale,
     resolve,
 )
+from empower.web.reportcache.cache import cached
 
 from .models import Decision, Project, Record, Removal, Resolution, Retrieval, Stage
+
+#: Decisions between two trainings of the screening model (``next_for``).
+RETRAIN_EVERY = 5
 
 Value = int | str
 
@@ -150,10 +154,24 @@ def next_for(project: Project, reviewer: Any) -> tuple[Record | None, int]:
     if not todo:
         return None, 0
     labels = [settled.get(r.pk, mine.get(r.pk)) for r in records]
-    texts = [_text(r) for r in records]
-    ranker = Prioritiser(question=project.question, seed=project.pk).fit(texts, labels)
-    order = ranker.rank([_text(r) for r in todo])
-    return todo[order[0]], len(todo)
+
+    def ranking() -> list[int]:
+        texts = [_text(r) for r in records]
+        ranker = Prioritiser(question=project.question, seed=project.pk).fit(texts, labels)
+        return [todo[i].pk for i in ranker.rank([_text(r) for r in todo])]
+
+    # The model is retrained after every RETRAIN_EVERY decisions, not after each one (training
+    # on a few thousand records takes about a second; a reviewer should not wait that long
+    # between records). Between trainings the last order is followed, skipping what was decided.
+    labelled = sum(label is not None for label in labels)
+    order = cached(project.organisation, "screening_order",
+                   (project.pk, reviewer.pk, len(records), labelled // RETRAIN_EVERY),
+                   ranking, versioned=False)
+    waiting = {r.pk: r for r in todo}
+    following = next((waiting[pk] for pk in order if pk in waiting), None)
+    if following is None:  # e.g. a decision taken back since: rank afresh
+        following = waiting[ranking()[0]]
+    return following, len(todo)
 
 
 def _text(record: Record) -> str:
