@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-
 from pages_benchmark import start_django
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "screening"
