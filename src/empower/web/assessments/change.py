@@ -38,12 +38,13 @@ LADDER_RELIABILITY = 0.80
 MIN_FOR_ALPHA = 20
 
 
-def _assessments(organisation: Organisation) -> list[Assessment]:
+def reportable_assessments(organisation: Organisation) -> list[Assessment]:
     from .cohort import reportable_participants
 
+    # The narratives (encrypted, and the largest field) are never part of a figure: not read.
     return list(
         Assessment.objects.filter(participant__in=reportable_participants(organisation))
-        .prefetch_related("scores")
+        .defer("narratives").prefetch_related("scores")
     )
 
 
@@ -102,9 +103,11 @@ def reliabilities(assessments: list[Assessment]) -> tuple[dict[tuple, float], li
     return found, notes
 
 
-def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL) -> dict[str, Any]:
-    """The change section of the cohort report, as plain data."""
-    assessments = _assessments(organisation)
+def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL,
+                  assessments: list[Assessment] | None = None) -> dict[str, Any]:
+    """The change section of the cohort report, as plain data (from ``assessments`` when the
+    caller has already read them: those of the people the reports count)."""
+    assessments = reportable_assessments(organisation) if assessments is None else assessments
     scores = score_frame(assessments)
     reliability, notes = reliabilities(assessments)
     if scores.empty:
@@ -175,7 +178,7 @@ def cohort_bands(organisation: Organisation) -> dict[str, dict[str, float]]:
 
 
 def _cohort_bands(organisation: Organisation) -> dict[str, dict[str, float]]:
-    assessments = _assessments(organisation)
+    assessments = reportable_assessments(organisation)
     reliability, _notes = reliabilities(assessments)
     scores = score_frame(assessments)
     sds: dict[str, float] = {}
