@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import re
+import time
 import unicodedata
 import zipfile
 import zlib
@@ -79,6 +80,18 @@ ID_COLUMN_NAMES = {"kobo": "_uuid", "odk": "instanceID"}
 REPLACES_COLUMN = "deprecatedID"
 #: The longest submission id Empower keeps (real ones are "uuid:" and 36 characters).
 MAX_ID_LENGTH = 100
+
+#: The most a download may unpack to: a zip or workbook of a few thousand interviews stays far
+#: below it, and a "zip bomb" (a small file that unpacks to gigabytes) is refused before it is
+#: unpacked. The sizes a zip declares are binding: Python never unpacks more than them.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: The most text one table may hold by default (a CSV or JSON file, or a CSV in a zip): it is
+#: read into memory whole, and its rows take several times that once read.
+MAX_TABLE_BYTES = 200 * 1024 * 1024
+#: The most submissions one file may hold by default (the site sets a lower limit).
+MAX_ROWS = 50_000
+#: How many rows are read between two looks at the clock.
+_CLOCK_EVERY = 250
 
 #: Review decisions that mean "do not use this submission": ODK Central's ``ReviewState``, and
 #: KoboToolbox's ``_validation_status`` as exported with XML values (the uid) or with labels.
@@ -183,6 +196,51 @@ class RawSubmission:
     services: list[RepeatRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read before it is refused as too large: the text of one table
+    (a CSV or JSON file, or a CSV in a zip) in bytes, and its rows. A larger file is refused
+    with a message that says which limit it passed and how to split it."""
+
+    table_bytes: int = MAX_TABLE_BYTES
+    rows: int = MAX_ROWS
+
+    @property
+    def service_rows(self) -> int:
+        """Rows of the services repeat: each interview lists a few."""
+        return 10 * self.rows
+
+    @property
+    def workbook_bytes(self) -> int:
+        """What a workbook may unpack to: its XML spells out every cell, so it takes several
+        times the text of the same table as CSV."""
+        return min(MAX_UNPACKED_BYTES, 4 * self.table_bytes)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long reading and checking a file may take: ``seconds`` from ``start`` on the
+    monotonic clock. Checked between rows, so a file stops within a few rows of the limit
+    (a signal-based timeout would not work in a web server's threads)."""
+
+    seconds: float
+    start: float = field(default_factory=time.monotonic)
+
+    def passed(self) -> bool:
+        return time.monotonic() - self.start > self.seconds
+
+
+def too_slow(deadline: Deadline) -> Text:
+    """Why a file was not checked to its end."""
+    return ngettext_lazy(
+        "Checking this file took longer than %(number)s second, so it was stopped and nothing "
+        "was imported. Export fewer submissions at a time (for example one month), and import "
+        "each file.",
+        "Checking this file took longer than %(number)s seconds, so it was stopped and nothing "
+        "was imported. Export fewer submissions at a time (for example one month), and import "
+        "each file.", max(1, round(deadline.seconds)))
+
+
 @dataclass
 class SubmissionFile:
     """What :func:`read_submissions` found in a file."""
@@ -199,6 +257,10 @@ class SubmissionFile:
     #: things the person should know (``str()`` renders each in the active language)
     notes: list[Text] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    #: how much is read before the file is refused as too large
+    limits: Limits = field(default_factory=Limits, repr=False, compare=False)
+    #: when reading and interpreting must stop (``None``: no time limit)
+    deadline: Deadline | None = field(default=None, repr=False, compare=False)
 
     @property
     def description(self) -> str:
@@ -272,20 +334,23 @@ class Reading:
 class _Unusable(Exception):
     """The file as a whole cannot be read; ``text`` says why in plain words."""
 
-    def __init__(self, template: str, **params: Any) -> None:
-        self.text = Text(template, params)
+    def __init__(self, template: str | Text, **params: Any) -> None:
+        self.text = template if isinstance(template, Text) else Text(template, params)
         super().__init__(self.text)
 
 
 def read_submissions(
-    data: bytes, filename: str = "", source: Source | None = None
+    data: bytes, filename: str = "", source: Source | None = None,
+    limits: Limits | None = None, deadline: Deadline | None = None,
 ) -> SubmissionFile:
     """Read a download from KoboToolbox or ODK Central.
 
     ``source`` is ``"kobo"`` or ``"odk"``; when it is ``None`` it is worked out from the file
     (JSON and XLSX come from KoboToolbox, a zip of CSV files from ODK Central, a CSV by its
     metadata columns) and ``source_guessed`` says so. A file that cannot be read at all comes
-    back with a problem on row 0 and no submissions.
+    back with a problem on row 0 and no submissions: so does one larger than
+    :data:`MAX_UNPACKED_BYTES` or ``limits``, and one not read to its end by ``deadline``
+    (which :func:`interpret` then keeps to as well).
     """
     stranger = not_a_submissions_file(data, filename)
     if stranger is not None:
@@ -298,10 +363,20 @@ def read_submissions(
         return found
     kind = _kind(data, filename)
     chosen: Source = source or _guess_source(data, kind)
-    found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None)
+    found = SubmissionFile(source=chosen, format=kind, source_guessed=source is None,
+                           limits=limits or Limits(), deadline=deadline)
     try:
         if _BLANK.fullmatch(data):
             raise _Unusable(gettext_noop("The file is empty."))
+        if kind in ("csv", "json") and len(data) > found.limits.table_bytes:
+            raise _too_long(filename or THE_FILE, len(data), found.limits)
+        if source == "kobo" and kind == "zip":
+            # KoboToolbox never exports a zip of CSV files; ODK Central always does.
+            raise _Unusable(gettext_noop(
+                "%(name)s is a zip of CSV files, as ODK Central exports them, but KoboToolbox "
+                "was chosen. This looks like an ODK Central export: choose ODK Central (on the "
+                "command line: empower import odk). KoboToolbox downloads are JSON, CSV or "
+                "Excel (XLSX) files."), name=filename or THE_FILE)
         if source == "odk" and kind == "json":
             raise _Unusable(gettext_noop(
                 "ODK Central exports are CSV files or a zip of CSV files, and this file is "
@@ -396,10 +471,6 @@ def _has_control_bytes(head: bytes) -> bool:
 
 #: Nothing but byte-order marks, NULs and white space (matched in place: no copy of the file).
 _BLANK = re.compile(rb"[\x00\t\r\n \xef\xbb\xbf\xff\xfe]*")
-#: The most a download may unpack to: a zip or workbook of a few thousand interviews stays far
-#: below it, and a "zip bomb" (a small file that unpacks to gigabytes) is refused before it is
-#: unpacked. The sizes a zip declares are binding: Python never unpacks more than them.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Sheets of a workbook looked at for the submissions and the services.
 MAX_SHEETS = 50
 
@@ -450,14 +521,27 @@ def _head(data: bytes, size: int = 65536) -> bytes:
     return head
 
 
+#: Metadata columns only one of the tools writes.
+_TOOL_COLUMNS: tuple[tuple[Source, tuple[str, ...]], ...] = (
+    ("kobo", ("_uuid", "_submission_time", "_id", "__version__")),
+    ("odk", ("KEY", "SubmissionDate", "SubmitterID", "meta-instanceID")),
+)
+
+
+def _tool_column(headers: Iterable[str]) -> tuple[Source, str] | None:
+    """The tool whose metadata columns a header row carries, with the column that tells."""
+    headers = list(headers)
+    for tool, columns in _TOOL_COLUMNS:
+        telling = next((h for h in headers if h in columns), None)
+        if telling is not None:
+            return tool, telling
+    return None
+
+
 def _source_of_headers(headers: Iterable[str]) -> Source | None:
     """The tool whose metadata columns a header row carries, if it tells."""
-    headers = list(headers)
-    if any(h in ("_uuid", "_submission_time", "_id", "__version__") for h in headers):
-        return "kobo"
-    if any(h in ("KEY", "SubmissionDate", "SubmitterID", "meta-instanceID") for h in headers):
-        return "odk"
-    return None
+    found = _tool_column(headers)
+    return found[0] if found else None
 
 
 # ---- text
@@ -530,9 +614,14 @@ def ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
-def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
-           ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and non-empty rows of a table, each row with its number as a person sees it."""
+def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile,
+           services: bool = False) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and non-empty rows of a table, each row with its number as a person sees it.
+
+    Reading stops as soon as the table has more rows than the file's limits allow (for
+    submissions, or for ``services``) or its deadline has passed, so a huge table costs no more
+    than that many rows of memory and time."""
+    limit = found.limits.service_rows if services else found.limits.rows
     iterator = iter(rows)
     header: list[str] = []
     for header_row in iterator:
@@ -551,9 +640,13 @@ def _table(rows: Iterable[Sequence[Any]], sheet: str, found: SubmissionFile
     body = []
     unnamed_warned = False
     for number, raw in enumerate(iterator, start=2):
+        if number % _CLOCK_EVERY == 0 and found.deadline and found.deadline.passed():
+            raise _Unusable(too_slow(found.deadline))
         cells = [_text(c) for c in raw]
         if not any(cells):
             continue  # an empty row: skipped, not an error
+        if len(body) == limit:
+            raise _too_many(sheet, limit, services)
         values: dict[str, str] = {}
         for index, cell in enumerate(cells):
             name = header[index] if index < len(header) else ""
@@ -587,7 +680,7 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
     return csv.reader(lines, delimiter=delimiter)
 
 
-def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
+def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile, services: bool = False
                     ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if data.startswith(b"PK\x03\x04"):
         raise _Unusable(gettext_noop("%(name)s is called a CSV file but is a zip or Excel "
@@ -598,7 +691,7 @@ def _read_csv_table(data: bytes, sheet: str, found: SubmissionFile
     if note and note not in found.notes:
         found.notes.append(note)
     try:
-        return _table(_csv_rows(text), sheet, found)
+        return _table(_csv_rows(text), sheet, found, services)
     except csv.Error as error:
         raise _Unusable(gettext_noop("%(name)s could not be read as CSV (%(error)s). Download "
                                      "it again, and do not change it in a spreadsheet first."),
@@ -641,6 +734,8 @@ def _read_json(data: bytes, filename: str, found: SubmissionFile) -> None:
         raise _Unusable(gettext_noop("This JSON is not a KoboToolbox submissions list: it "
                                      "has no '%(key)s'. Download %(path)s."),
                         key="results", path="/api/v2/assets/<form>/data.json")
+    if len(results) > found.limits.rows:
+        raise _too_many("", found.limits.rows)
     found.has_repeat_data = True
     headers: dict[str, None] = {}
     repeat_headers: dict[str, None] = {}
@@ -678,11 +773,42 @@ def _unpacked_size(archive: zipfile.ZipFile, names: Iterable[str] | None = None)
     return sum(m.file_size for m in members)
 
 
-def _too_big(what: str | Text) -> _Unusable:
+def _megabytes(size: int) -> int:
+    """Whole megabytes, rounded up: a file just over a limit never reads as "20 MB of 20"."""
+    return -(-size // (1024 * 1024))
+
+
+def _too_long(what: str | Text, size: int, limits: Limits) -> _Unusable:
+    return _Unusable(gettext_noop("%(name)s holds %(size)s MB of text; Empower reads at most "
+                                  "%(limit)s MB from one file. Export fewer submissions at a "
+                                  "time (for example one month), so that each file stays "
+                                  "under %(limit)s MB, and import each file."),
+                     name=what, size=_megabytes(size), limit=limits.table_bytes // (1024 * 1024))
+
+
+def _too_many(sheet: str, limit: int, services: bool = False) -> _Unusable:
+    if not services:
+        return _Unusable(ngettext_lazy(
+            "The file holds more than %(number)s submission, more than Empower checks at once. "
+            "Export fewer at a time (for example one month), so that each file holds at most "
+            "%(number)s, and import each file.",
+            "The file holds more than %(number)s submissions, more than Empower checks at "
+            "once. Export fewer at a time (for example one month), so that each file holds at "
+            "most %(number)s, and import each file.", limit))
+    return _Unusable(ngettext_lazy(
+        "%(sheet)s holds more than %(number)s row of services, more than Empower checks at "
+        "once. Export fewer submissions at a time (for example one month), and import each "
+        "file.",
+        "%(sheet)s holds more than %(number)s rows of services, more than Empower checks at "
+        "once. Export fewer submissions at a time (for example one month), and import each "
+        "file.", limit, {"sheet": sheet}))
+
+
+def _too_big(what: str | Text, limit: int = MAX_UNPACKED_BYTES) -> _Unusable:
     return _Unusable(gettext_noop("%(name)s unpacks to more than %(limit)s MB, far more than "
                                   "a download of interviews. Export fewer submissions at a time "
                                   "(for example one month), and import each file."),
-                     name=what, limit=MAX_UNPACKED_BYTES // (1024 * 1024))
+                     name=what, limit=limit // (1024 * 1024))
 
 
 def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
@@ -700,8 +826,8 @@ def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
             unpacked = _unpacked_size(archive)
     except (zipfile.BadZipFile, ValueError):
         unpacked = 0  # openpyxl says below what is wrong with it
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _too_big(name)
+    if unpacked > found.limits.workbook_bytes:
+        raise _too_big(name, found.limits.workbook_bytes)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
@@ -715,7 +841,8 @@ def _read_xlsx(data: bytes, filename: str, found: SubmissionFile) -> None:
         repeat_body: list[tuple[int, dict[str, str]]] = []
         if repeat_name is not None:
             found.repeat_headers, repeat_body = _table(
-                book[repeat_name].iter_rows(values_only=True), repeat_name, found)
+                book[repeat_name].iter_rows(values_only=True), repeat_name, found,
+                services=True)
     except _Unusable:
         raise
     except Exception as error:  # a sheet damaged part-way through
@@ -794,6 +921,11 @@ def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
     wanted = [n for n in (main, repeat) if n is not None]
     if _unpacked_size(archive, wanted) > MAX_UNPACKED_BYTES:
         raise _too_big(name)
+    for member in wanted:
+        # Checked on the sizes the zip declares, before anything is unpacked.
+        size = _unpacked_size(archive, [member])
+        if size > found.limits.table_bytes:
+            raise _too_long(PurePosixPath(member).name, size, found.limits)
     found.headers, body = _read_csv_table(_member(archive, main, name), "", found)
     found.submissions = [RawSubmission(row, values) for row, values in body]
     if repeat is None:
@@ -803,7 +935,7 @@ def _read_zip(data: bytes, filename: str, found: SubmissionFile) -> None:
     found.has_repeat_data = True
     found.repeat_sheet = sheet
     found.repeat_headers, repeat_body = _read_csv_table(_member(archive, repeat, name), sheet,
-                                                        found)
+                                                        found, services=True)
     _link(found, repeat_body, sheet,
           parent_keys=(("PARENT_KEY", "KEY"), ("PARENT_KEY", "meta-instanceID")))
 
@@ -981,6 +1113,11 @@ def interpret(
     reading = Reading(found, [], list(found.notes), [p for p in found.problems])
     if found.errors:
         return reading
+    telling = _tool_column(found.headers)
+    if telling and found.source_guessed and found.format == "xlsx":
+        # A workbook was taken for KoboToolbox's; its columns say it is ODK Central's (a CSV
+        # from Central saved in Excel), whose ids and review column are read differently.
+        found.source = telling[0]
     is_json = found.format == "json"
     instrument_header = _header_for(found.headers, INSTRUMENT)
     declared = {s.values.get(instrument_header or "", "") for s in found.submissions}
@@ -1003,6 +1140,11 @@ def interpret(
             reading.problems += [RowProblem(1, column, _missing_column(found, column))
                                  for column in missing]
             return reading
+    if telling and telling[0] != found.source:
+        # Read as the other tool's file, its ids and reviewers' decisions would be misread
+        # (an ODK Central submission rejected by a reviewer would be imported).
+        reading.problems.append(RowProblem(1, telling[1], _other_tool(found, telling[0])))
+        return reading
     # JSON has no header row: a field is named in each submission (row 0: the whole file).
     header_row = 0 if is_json else 1
     names = _index(found.headers, known, reading.problems, what, header_row=header_row)
@@ -1021,7 +1163,11 @@ def interpret(
             "This file has no services data: either no one recorded a service in these "
             "interviews, or the services sheet or file was removed. Check before importing."
         )))
-    for submission in found.submissions:
+    for number, submission in enumerate(found.submissions, start=1):
+        if number % _CLOCK_EVERY == 0 and found.deadline and found.deadline.passed():
+            reading.interviews = []
+            reading.problems.append(RowProblem(0, "", too_slow(found.deadline)))
+            return reading
         reading.interviews.append(_interview(
             submission, found, names, repeat_names, instruments, default_instrument, today))
     _mark_duplicates(reading.interviews, is_json)
@@ -1033,6 +1179,15 @@ def _header_for(headers: Sequence[str], name: str) -> str | None:
         if not _is_metadata(header) and name_of(header, {name}) == name:
             return header
     return None
+
+
+def _other_tool(found: SubmissionFile, tool: Source) -> Text:
+    """Why a file is not read as coming from the tool that was chosen."""
+    return Text(gettext_noop(
+        "This file looks like a %(tool)s export (this column is written only by %(tool)s), "
+        "but %(chosen)s was chosen. Nothing was read from it. Choose %(tool)s (on the command "
+        "line: empower import %(command)s)."
+    ), {"tool": SOURCE_NAMES[tool], "chosen": SOURCE_NAMES[found.source], "command": tool})
 
 
 def _missing_column(found: SubmissionFile, column: str) -> Text:
@@ -1365,9 +1520,14 @@ __all__ = [
     "CONTRACT_FIELDS",
     "FORMAT_NAMES",
     "ID_COLUMNS",
+    "MAX_ROWS",
+    "MAX_TABLE_BYTES",
+    "MAX_UNPACKED_BYTES",
     "SOURCES",
     "SOURCE_NAMES",
+    "Deadline",
     "Interview",
+    "Limits",
     "RawSubmission",
     "Reading",
     "RepeatRow",
@@ -1378,4 +1538,5 @@ __all__ = [
     "normalise_id",
     "parse_instrument_key",
     "read_submissions",
+    "too_slow",
 ]

@@ -7,7 +7,11 @@ interview form, so consent and validation rules are exactly the site's.
 
 A dry run does everything a real import does, inside a transaction that is then rolled back, so
 it reports exactly the problems the import would meet. A real import is all-or-nothing: one
-problem anywhere and nothing is written.
+problem anywhere and nothing is written. Both can be given limits (the size of the file's
+tables, its rows, the seconds it may take); a file past one is refused as a whole.
+
+Every id a submission carried (the first, the current, the one it replaced) is remembered, so a
+later download is recognised whichever of them it holds.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -25,19 +30,22 @@ from django.utils.translation import get_language, gettext_lazy
 
 from empower.instruments import library, text_in
 from empower.instruments.submissions import (
+    Deadline,
     Interview,
+    Limits,
     Reading,
     RowProblem,
     Source,
     interpret,
     read_submissions,
+    too_slow,
 )
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.recording import interview_consents, record_assessment
 from empower.web.audit.log import Action, record
 from empower.web.people.models import Consent, Participant
 
-from .models import ImportedSubmission
+from .models import ImportedSubmission, ImportedSubmissionId
 
 Status = Literal["add", "added", "skipped", "problem"]
 
@@ -51,6 +59,28 @@ IMPORTED_AT_ONCE = gettext_lazy("These submissions were being imported by someon
                                 "same moment. Check the file again.")
 ALREADY_IMPORTED = gettext_lazy("already imported")
 EARLIER_VERSION = gettext_lazy("an earlier version of this submission was already imported")
+
+#: The messages above by name, so that a stored dry run renders them in its reader's language.
+MESSAGES = {
+    "NO_PARTICIPANT": NO_PARTICIPANT, "SAVED_MEANWHILE": SAVED_MEANWHILE,
+    "NOT_STORABLE": NOT_STORABLE, "IMPORTED_AT_ONCE": IMPORTED_AT_ONCE,
+    "ALREADY_IMPORTED": ALREADY_IMPORTED, "EARLIER_VERSION": EARLIER_VERSION,
+}
+
+#: What the site checks of one upload, while a page waits (each can be set in the settings):
+#: a table may unpack to no more text than an upload may hold; the rows and seconds are far
+#: above a month of interviews and far below what would hold up other people's pages.
+SITE_MAX_TABLE_MB = 20
+SITE_MAX_ROWS = 10_000
+SITE_SECONDS = 60
+
+
+def site_limits() -> tuple[Limits, float]:
+    """The limits and the time limit of an import made on the site."""
+    megabytes = getattr(settings, "EMPOWER_IMPORT_MAX_TABLE_MB", SITE_MAX_TABLE_MB)
+    rows = getattr(settings, "EMPOWER_IMPORT_MAX_ROWS", SITE_MAX_ROWS)
+    seconds = getattr(settings, "EMPOWER_IMPORT_SECONDS", SITE_SECONDS)
+    return Limits(table_bytes=int(megabytes * 1024 * 1024), rows=int(rows)), float(seconds)
 
 
 @dataclass
@@ -69,14 +99,18 @@ class RowOutcome:
 
     @property
     def instrument_name(self) -> str:
-        """The question set as people know it ("Empowerment interview, version 2.0"), in the
-        reader's language; what the file says when it names no installed question set."""
-        instrument = library().get(self.instrument_key)
-        if instrument is None:
-            return self.instrument_key
-        return str(gettext_lazy("%(title)s, version %(version)s") % {
-            "title": text_in(instrument.title, get_language() or "en")[0],
-            "version": instrument.version})
+        return instrument_name(self.instrument_key)
+
+
+def instrument_name(key: str) -> str:
+    """The question set as people know it ("Empowerment interview, version 2.0"), in the
+    reader's language; what the file says when it names no installed question set."""
+    instrument = library().get(key)
+    if instrument is None:
+        return key
+    return str(gettext_lazy("%(title)s, version %(version)s") % {
+        "title": text_in(instrument.title, get_language() or "en")[0],
+        "version": instrument.version})
 
 
 @dataclass
@@ -117,11 +151,33 @@ class ImportOutcome:
 
     @property
     def skipped(self) -> int:
+        """Every row skipped, for whichever reason."""
         return sum(r.status == "skipped" for r in self.rows)
+
+    @property
+    def already_imported(self) -> int:
+        """Rows imported before in this very version."""
+        return sum(r.reason == "imported" for r in self.rows)
+
+    @property
+    def edited_since_import(self) -> int:
+        """Rows whose submission was imported, then edited in the tool."""
+        return sum(r.reason == "earlier_version" for r in self.rows)
+
+    @property
+    def skipped_by_review(self) -> int:
+        """Rows a reviewer rejected (ODK Central) or did not approve (KoboToolbox)."""
+        return sum(r.reason == "rejected" for r in self.rows)
 
     @property
     def with_problems(self) -> int:
         return sum(r.status == "problem" for r in self.rows)
+
+    @property
+    def file_problems(self) -> int:
+        """Problems of the file as a whole (a missing column, an unreadable or too large file),
+        not of one of its rows."""
+        return len(self.errors) - sum(len(r.problems) for r in self.rows)
 
     @property
     def ready(self) -> bool:
@@ -145,11 +201,16 @@ def run_import(
     dry_run: bool = True,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits | None = None,
+    time_limit: float | None = None,
 ) -> ImportOutcome:
     """Read ``data``, then import its interviews into ``organisation`` (or only try, when
     ``dry_run``). ``user`` is recorded as the interviewer and importer. ``progress`` is called
-    with (rows done, rows in all) as the rows are processed."""
-    found = read_submissions(data, filename, source)
+    with (rows done, rows in all) as the rows are processed. ``limits`` bound the file's size
+    and rows (the reader's own when ``None``); after ``time_limit`` seconds the work stops and
+    the file is refused with a problem that says so."""
+    deadline = Deadline(time_limit) if time_limit else None
+    found = read_submissions(data, filename, source, limits=limits, deadline=deadline)
     reading = interpret(found, library(), instrument or None, today=today)
     outcome = ImportOutcome(reading, [], dry_run=dry_run, digest=file_digest(data))
     outcome.problems = [p for p in reading.problems if not p.warning]
@@ -157,7 +218,7 @@ def run_import(
         return outcome
     try:
         with transaction.atomic():
-            _apply(outcome, organisation, found.source, user, progress)
+            _apply(outcome, organisation, found.source, user, progress, deadline)
             if dry_run or outcome.problems:
                 transaction.set_rollback(True)
             else:
@@ -180,6 +241,7 @@ def _apply(
     source: str,
     user: AbstractBaseUser | None,
     progress: Callable[[int, int], None] | None,
+    deadline: Deadline | None = None,
 ) -> None:
     interviews = outcome.reading.interviews
     codes = {i.participant_code for i in interviews if i.participant_code}
@@ -187,17 +249,34 @@ def _apply(
         p.code: p for p in Participant.objects.for_organisation(organisation).filter(code__in=codes)
     }
     ids = {i for interview in interviews for i in interview.ids}
-    imported = set(
-        ImportedSubmission.objects.filter(organisation=organisation, submission_id__in=ids)
-        .values_list("submission_id", flat=True)
-    )
+    imported = _known_ids(organisation, ids)
     consents = interview_consents(participants.values())
     for done, interview in enumerate(interviews, start=1):
+        if deadline is not None and deadline.passed():
+            # Stopped part-way: the rows checked so far say nothing about the file as a whole.
+            outcome.rows = []
+            outcome.problems = [RowProblem(0, "", too_slow(deadline))]
+            return
         row = _one(interview, organisation, source, user, participants, imported, consents)
         outcome.rows.append(row)
         outcome.problems += row.problems
         if progress is not None:
             progress(done, len(interviews))
+
+
+#: Ids looked up per query: databases limit the values one query may carry (SQLite to 32,766).
+_IDS_PER_QUERY = 5_000
+
+
+def _known_ids(organisation: Organisation, ids: set[str]) -> set[str]:
+    """Which of ``ids`` a submission imported into ``organisation`` carried."""
+    wanted, known = sorted(ids), set()
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        part = wanted[start:start + _IDS_PER_QUERY]
+        known |= set(ImportedSubmissionId.objects.filter(organisation=organisation,
+                                                         value__in=part)
+                     .values_list("value", flat=True))
+    return known
 
 
 def _one(
@@ -248,10 +327,13 @@ def _one(
                 services=interview.services,
                 consents=consents.get(participant.pk, []),
             )
-            ImportedSubmission.objects.create(
+            imported_as = ImportedSubmission.objects.create(
                 organisation=organisation, source=source, submission_id=interview.submission_id,
                 assessment=assessment, imported_by=user,
             )
+            ImportedSubmissionId.objects.bulk_create(
+                ImportedSubmissionId(organisation=organisation, imported=imported_as, value=id_)
+                for id_ in sorted(interview.ids))
     except ValidationError as error:
         row.status = "problem"
         row.problems = [RowProblem(interview.row, "", message) for message in error.messages]

@@ -1,9 +1,10 @@
 """Imports of interviews collected offline (KoboToolbox, ODK Collect).
 
-``ImportedSubmission`` remembers which submission became which assessment, so importing the
-same download twice adds nothing. ``PendingImport`` keeps an uploaded file between the dry run
-and the import: it holds survivors' answers, so it is encrypted at rest, visible only to the
-person who uploaded it, and deleted after the import or after a day.
+``ImportedSubmission`` remembers which submission became which assessment, and
+``ImportedSubmissionId`` every id it carried, so importing the same download twice adds
+nothing. ``PendingImport`` keeps an uploaded file and the result of its dry run until the
+import: both hold survivors' answers, so they are encrypted at rest, visible only to the person
+who uploaded the file, and deleted after the import or after a day.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from empower.web.accounts.models import Organisation
 from empower.web.assessments.models import Assessment
-from empower.web.fields import EncryptedTextField
+from empower.web.fields import EncryptedJSONField, EncryptedTextField
 
 #: How long an uploaded file waits for its import before it is deleted.
 PENDING_LIFETIME = timedelta(days=1)
@@ -56,6 +57,28 @@ class ImportedSubmission(models.Model):
         return f"{self.source}:{self.submission_id}"
 
 
+class ImportedSubmissionId(models.Model):
+    """One id an imported submission carried: the first one, the one of the version imported,
+    the one that version replaced. A later download is recognised by whichever of them it
+    holds: KoboToolbox's CSV and XLSX exports may lack ``meta/rootUuid`` and give only the
+    current ``_uuid`` of a submission that was edited before it was imported."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    imported = models.ForeignKey(ImportedSubmission, on_delete=models.CASCADE,
+                                 related_name="known_ids")
+    #: without "uuid:", like ``ImportedSubmission.submission_id``
+    value = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "value"],
+                                    name="one_submission_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class PendingImportQuerySet(models.QuerySet["PendingImport"]):
     def current(self) -> PendingImportQuerySet:
         return self.filter(created_at__gte=timezone.now() - PENDING_LIFETIME)
@@ -79,6 +102,10 @@ class PendingImport(models.Model):
     #: the file's bytes, base64, encrypted: it holds survivors' answers and own words
     content = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: the dry run's result as shown on the page (``results.to_json``), encrypted: it names
+    #: participants and quotes cells; {} until the file has been checked
+    result = EncryptedJSONField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     objects = PendingImportQuerySet.as_manager()
 

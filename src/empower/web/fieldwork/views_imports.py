@@ -4,6 +4,11 @@ The uploaded file waits, encrypted, in a ``PendingImport`` that only its uploade
 is deleted once imported, when discarded, or after a day. Nothing is written to the
 participants' records until the person has seen the dry run and pressed the import button; the
 import is then all-or-nothing.
+
+The file is checked once, when it is uploaded (or when the person asks for it to be checked
+again), and the result is kept with the upload: reloading the page shows it without reading the
+file again. Checking is bounded in size, rows and time (``site_limits``), so one large file
+cannot hold up the site for everyone else.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from empower.web.accounts.permissions import CAN_RECORD, role_required
 
+from . import results
 from .forms_imports import UploadForm
-from .imports import ImportOutcome, audit_import, run_import
+from .imports import ImportOutcome, audit_import, run_import, site_limits
 from .models import PendingImport
 
 #: Problems listed on the page; a file with thousands of them needs fixing at its source first.
@@ -38,13 +45,33 @@ def _pending(request: HttpRequest, pk: int) -> PendingImport:
 
 
 def _run(request: HttpRequest, pending: PendingImport, dry_run: bool) -> ImportOutcome:
+    limits, seconds = site_limits()
     return run_import(
         organisation=request.organisation,  # type: ignore[attr-defined]
         data=pending.data, filename=pending.filename,
         source=pending.source or None,  # type: ignore[arg-type]
         instrument=pending.instrument or None, user=request.user,  # type: ignore[arg-type]
-        dry_run=dry_run,
+        dry_run=dry_run, limits=limits, time_limit=seconds,
     )
+
+
+def _keep(pending: PendingImport, outcome: ImportOutcome) -> None:
+    """Keep what checking the file found, for the page to show until the next check."""
+    pending.result = results.to_json(outcome)
+    pending.checked_at = timezone.now()
+    pending.save(update_fields=["result", "checked_at"])
+
+
+def _check(request: HttpRequest, pending: PendingImport) -> ImportOutcome:
+    """The dry run of an upload, kept with it."""
+    outcome = _run(request, pending, dry_run=True)
+    _keep(pending, outcome)
+    return outcome
+
+
+def _checked(request: HttpRequest, pending: PendingImport) -> ImportOutcome:
+    """What the last check of the upload found; checked now only if it never was."""
+    return results.from_json(pending.result) or _check(request, pending)
 
 
 def _read_as(outcome: ImportOutcome) -> str:
@@ -86,6 +113,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         )
         pending.data = upload.read()
         pending.save()
+        _check(request, pending)
         return redirect("import_review", pk=pending.pk)
     waiting = PendingImport.objects.current().filter(
         organisation=request.organisation,  # type: ignore[attr-defined]
@@ -97,15 +125,23 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @role_required(*CAN_RECORD)
 def import_review(request: HttpRequest, pk: int) -> HttpResponse:
     pending = _pending(request, pk)
-    if request.method == "POST":
+    if request.method == "POST" and "check" in request.GET:
+        # Checked again on request: after a consent was recorded or a participant added in
+        # Empower, or after someone else imported some of these submissions.
+        _check(request, pending)
+        return redirect("import_review", pk=pending.pk)
+    outcome = _checked(request, pending)
+    if request.method == "POST" and outcome.ready:
         outcome = _run(request, pending, dry_run=False)
         if outcome.written:
             audit_import(outcome, request=request)
             pending.delete()
             return render(request, "fieldwork/import_done.html", _context(pending, outcome))
+        _keep(pending, outcome)
+    if request.method == "POST" and outcome.errors:
         messages.error(request, _("Nothing was imported: see the problems below."))
-    else:
-        outcome = _run(request, pending, dry_run=True)
+    elif request.method == "POST":
+        messages.info(request, _("Nothing was imported: there is nothing new in this file."))
     return render(request, "fieldwork/import_review.html", _context(pending, outcome))
 
 

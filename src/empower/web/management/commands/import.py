@@ -24,6 +24,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, ngettext
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -69,9 +70,10 @@ class Command(BaseCommand):
             )
         self._show(outcome)
         if outcome.errors:
-            raise CommandError(
-                f"{len(outcome.errors)} problem(s); nothing was written.", returncode=1
-            )
+            count = len(outcome.errors)
+            raise CommandError(ngettext("%(number)s problem; nothing was written.",
+                                        "%(number)s problems; nothing was written.", count)
+                               % {"number": count}, returncode=1)
         if outcome.written:
             audit_import(outcome, actor=user, organisation=organisation, via="command")
 
@@ -125,13 +127,38 @@ class Command(BaseCommand):
         if outcome.errors:
             self.console.print("Problems (nothing was written):")
             self.console.print(_problem_table(outcome.errors))
-        verb = "added" if outcome.written else "would add"
-        count = outcome.to_add
-        self.console.print(
-            f"{count} {verb}, {outcome.skipped} already imported (skipped), "
-            f"{outcome.with_problems} with problems"
-            + (" — dry run, nothing was written" if outcome.dry_run else "")
-        )
+        self.console.print(_summary(outcome))
+
+
+def _summary(outcome: ImportOutcome) -> str:
+    """One line of counts: every row in one of them, and the file's own problems too, so that
+    the count of problems that follows adds up."""
+    if outcome.written:
+        added = ngettext("%(number)s added", "%(number)s added", outcome.to_add)
+    else:
+        added = ngettext("%(number)s would add", "%(number)s would add", outcome.to_add)
+    parts = [(added, outcome.to_add)]
+    parts.append((ngettext("%(number)s already imported (skipped)",
+                           "%(number)s already imported (skipped)", outcome.already_imported),
+                  outcome.already_imported))
+    parts.append((ngettext("%(number)s with problems", "%(number)s with problems",
+                           outcome.with_problems), outcome.with_problems))
+    optional = [
+        (ngettext("%(number)s imported before, edited since (skipped)",
+                  "%(number)s imported before, edited since (skipped)",
+                  outcome.edited_since_import), outcome.edited_since_import),
+        (ngettext("%(number)s skipped by review (rejected or not approved)",
+                  "%(number)s skipped by review (rejected or not approved)",
+                  outcome.skipped_by_review), outcome.skipped_by_review),
+        (ngettext("%(number)s problem with the file as a whole",
+                  "%(number)s problems with the file as a whole", outcome.file_problems),
+         outcome.file_problems),
+    ]
+    parts += [(text, number) for text, number in optional if number]
+    line = ", ".join(text % {"number": number} for text, number in parts)
+    if outcome.dry_run:
+        line += gettext(" — dry run, nothing was written")
+    return line
 
 
 def _problem_table(problems: list[RowProblem]) -> Table:
