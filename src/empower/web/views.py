@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from empower.web.api.errors import answers_in_json, json_error
 from empower.web.assessments.models import Assessment
 from empower.web.people.models import Participant
 
@@ -37,13 +38,23 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Under /api/ (but the key page) programs are reading: they get the API's JSON
+# {"detail": …} with the same status instead of the HTML page.
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if answers_in_json(request):
+        return json_error(403)
     return render(request, "error.html", {"status": 403}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if answers_in_json(request):
+        return json_error(404)
     return render(request, "error.html", {"status": 404}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if answers_in_json(request):
+        return json_error(500)
     return render(request, "error.html", {"status": 500}, status=500)

@@ -76,6 +76,21 @@ def check_code(code: str) -> str:
     return code
 
 
+def by_code(people: QuerySet[Participant], code: str) -> Participant:
+    """The participant of ``people`` with ``code`` in any case (``p-7kq4mx`` is
+    ``P-7KQ4MX``, as on the site's pages and in imports), or 404.
+
+    Codes are made in capitals, so two codes that differ only in case should never exist; if
+    two ever do, only the exact one is found rather than either of them."""
+    found = list(people.filter(code__iexact=check_code(code))[:2])
+    if len(found) == 1:
+        return found[0]
+    exact = people.filter(code=code).first()
+    if exact is None:
+        raise Http404
+    return exact
+
+
 def age_band(year_of_birth: int | None, on: date | None) -> str | None:
     """Five-year band of the age at ``on``, e.g. ``"20-24"``.
 

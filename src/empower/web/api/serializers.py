@@ -381,7 +381,8 @@ class ParticipantFilter(serializers.Serializer):
 
 class AssessmentFilter(serializers.Serializer):
     participant = serializers.CharField(required=False, max_length=20,
-                                        help_text="A participant code.")
+                                        help_text="A participant code, in capitals or not "
+                                                  "(p-7kq2mx is P-7KQ2MX).")
     instrument = serializers.CharField(required=False, max_length=80,
                                        help_text="An instrument id.")
     version = serializers.CharField(required=False, max_length=20,

@@ -4,7 +4,8 @@ Each view names its permission class (see ``permissions``), scopes every query t
 ``request.organisation`` (see ``queries``), returns only what its serializer declares and
 audits reads of person-level data. Another organisation's codes and ids give 404, never data.
 Every response says ``Cache-Control: no-store``, and a query parameter an endpoint does not
-know is a 400 (a mistyped filter must not quietly return everything).
+know, or one given more than once, is a 400 (a mistyped filter must not quietly return
+everything).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,8 +59,8 @@ REFUSED = {
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such record here.")}
 BAD_FILTER = {
     400: OpenApiResponse(OpenApiTypes.OBJECT,
-                         description="A query parameter is unknown or not valid; the message "
-                                     "names it."),
+                         description="A query parameter is unknown, not valid or given "
+                                     "more than once; the message names it."),
 }
 PAGE_NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such page.")}
 THROTTLED = {
@@ -70,15 +73,20 @@ PAGE_PARAMETERS = ("page", "page_size")
 
 def _check_parameters(request: Request, known: tuple[str, ...]) -> None:
     """400 naming every query parameter the endpoint does not know (``?organisation=``,
-    ``?particpant=``): ignoring it would answer a different question than the one asked."""
-    unknown = sorted(set(request.query_params) - set(known))
-    if unknown:
+    ``?particpant=``) or that is given more than once (``?axis=healing&axis=purpose``):
+    ignoring it, or using one of its values, would answer a different question than the one
+    asked."""
+    problems: dict[str, list[str]] = {}
+    for name in sorted(set(request.query_params) - set(known)):
         allowed = ", ".join(known) or _("none")
-        raise serializers.ValidationError({
-            name: [_("Unknown parameter. This endpoint takes: %(allowed)s.")
-                   % {"allowed": allowed}]
-            for name in unknown
-        })
+        problems[name] = [_("Unknown parameter. This endpoint takes: %(allowed)s.")
+                          % {"allowed": allowed}]
+    for name in sorted(set(request.query_params) & set(known)):
+        if len(request.query_params.getlist(name)) > 1:
+            problems[name] = [_("Given more than once. Give each parameter once; to ask about "
+                                "several values, make one request for each.")]
+    if problems:
+        raise serializers.ValidationError(problems)
 
 
 def _filters(serializer_class: type[serializers.Serializer], request: Request,
@@ -92,7 +100,12 @@ def _filters(serializer_class: type[serializers.Serializer], request: Request,
 
 
 class NoStore:
-    """Person data must not stay in a browser's, a proxy's or a tool's cache."""
+    """Person data must not stay in a browser's, a proxy's or a tool's cache.
+
+    Also: no answer to OPTIONS (DRF would describe the view there); the API reads with GET
+    (and HEAD) only, everything else is 405."""
+
+    metadata_class = None
 
     def finalize_response(self, request: Request, response: Any, *args: Any,
                           **kwargs: Any) -> Any:
@@ -101,6 +114,21 @@ class NoStore:
         )
         add_never_cache_headers(response)
         return response
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON on request). Its refusals and errors are JSON
+    ``{"detail": …}`` like every other answer of the API; the schema's own renderers would
+    write them as YAML. Nor does it answer OPTIONS."""
+
+    metadata_class = None
+
+    def finalize_response(self, request: Request, response: Any, *args: Any,
+                          **kwargs: Any) -> Any:
+        if getattr(response, "exception", False):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 # --- instruments ----------------------------------------------------------------------------
@@ -199,28 +227,32 @@ class ParticipantList(PersonLevelList):
 
 @extend_schema(tags=["people"],
                parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH,
-                                            description="A participant code, e.g. P-7KQ2MX")],
+                                            description="A participant code, e.g. P-7KQ2MX "
+                                                        "(capitals or not).")],
                responses={200: ParticipantSerializer, **BAD_FILTER, **REFUSED, **NOT_FOUND,
                           **THROTTLED})
 class ParticipantDetail(NoStore, generics.RetrieveAPIView):
-    """One participant by code (404 if the code is another organisation's, or the person's
-    consent to the organisation's own reporting is not in force)."""
+    """One participant by code, in capitals or not (404 if the code is another
+    organisation's, or the person's consent to the organisation's own reporting is not in
+    force)."""
 
     permission_classes = [CanReadPeople]
     serializer_class = ParticipantSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _check_parameters(request, ())
-        code = queries.check_code(kwargs["code"])
-        participant = get_object_or_404(queries.participants(request.organisation), code=code)
+        participant = queries.by_code(queries.participants(request.organisation),
+                                      kwargs["code"])
         data = self.get_serializer(queries.participant_row(participant)).data
-        audit_read(request, "participant", [participant.code], records=1, target=code)
+        audit_read(request, "participant", [participant.code], records=1,
+                   target=participant.code)
         return Response(data)
 
 
 def _assessment_filters(queryset: Any, filters: dict[str, Any], prefix: str = "") -> Any:
     lookups = {
-        "participant": f"{prefix}participant__code",
+        # as on the site's pages and imports, p-7kq4mx is P-7KQ4MX
+        "participant": f"{prefix}participant__code__iexact",
         "instrument": "instrument_id",
         "version": "instrument_version",
         "axis": "axis",
