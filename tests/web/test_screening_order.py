@@ -42,7 +42,7 @@ def test_the_model_is_trained_once_per_few_decisions_and_nothing_is_offered_twic
     reviewer = make_member(org_a, "analyst", username="reviewer")
     offered = []
     while True:
-        record, left = logic.next_for(project, reviewer)
+        record, _left = logic.next_for(project, reviewer)
         if record is None:
             break
         offered.append(record.title)
