@@ -16,7 +16,10 @@ that is safe for its audience (``domain/BRIEF.md`` §6, ``docs/disclosure-contro
   and minimum and maximum values, which describe one person each, are never published;
   ages can instead be summarised by :func:`safe_range`;
 * :func:`protect_cohort_report` applies all of this to the report dictionary built by
-  :func:`empower.reports.cohort.build_cohort_report`.
+  :func:`empower.reports.cohort.build_cohort_report`, and :func:`round_for_release` rounds its
+  statistics to what readers outside the organisation need;
+* :func:`plan_release` compares a release with every earlier one, so that subtracting two
+  releases never describes fewer people than the threshold (the differencing attack).
 
 The rules are the standard ones of statistical disclosure control for frequency tables
 (threshold rule, primary and secondary cell suppression; Hundepool A. et al., *Statistical
@@ -309,9 +312,10 @@ def suppress_breakdown(
     in none), so differencing from the total cannot recover a cell and only primary
     suppression applies.
 
-    What suppression cannot prevent: comparing two releases of an overlapping cohort (before
-    and after one person withdraws) can reveal the category of the person who left if it was
-    published; see ``docs/disclosure-control.md``.
+    What suppression alone cannot prevent: comparing two releases of an overlapping cohort
+    (before and after one person withdraws) can reveal the category of the person who left if
+    it was published; :func:`plan_release` checks a release against earlier ones for that
+    (``docs/disclosure-control.md`` §7).
 
     Examples
     --------
@@ -915,3 +919,275 @@ def protect_cohort_report(
         "note": _note(limit, cells, everything),
     }
     return protected
+
+
+# --------------------------------------------------------------------------------------------
+# comparing releases: the differencing attack
+
+#: What one release published, to compare it with another: ``table → cell → person → token``.
+#: A cell is one group of people a figure describes ("gender: female", "healing scores of
+#: instrument X"); the token stands for what the person contributed to it (their score, or
+#: just "counted"), so that the same token in two releases means the cell used the same data
+#: about them.
+Contributions = Mapping[str, Mapping[str, Mapping[str, str]]]
+#: The table of everyone a release counts. When it changes by too few people, the whole
+#: release is held back; any other table can be withheld on its own.
+SAMPLE_TABLE = "sample"
+#: Cell of a single-select table that stands for all of its suppressed categories together:
+#: a reader can work out only their sum (the total minus the published counts).
+WITHHELD_CELL = "(withheld)"
+
+
+class ReleasePlan(NamedTuple):
+    """What may be published (see :func:`plan_release`).
+
+    ``hold``: the people counted changed by too few since an earlier release; publish that
+    release's figures again instead. ``withhold``: tables not to publish in this release.
+    ``fewest``: for each failing table, the fewest people that changed in one of its cells.
+    """
+
+    hold: bool
+    withhold: frozenset[str]
+    fewest: dict[str, int]
+
+
+def changed_people(
+    earlier: Mapping[str, Mapping[str, str]], current: Mapping[str, Mapping[str, str]]
+) -> dict[str, int]:
+    """How many people joined, left or changed their contribution, per cell of one table.
+
+    Parameters
+    ----------
+    earlier, current : mapping of cell to mapping of person to token
+        One table of two releases (:data:`Contributions`). A cell missing from one release
+        had nobody in it there.
+
+    Returns
+    -------
+    dict of str to int
+        For each cell of either release, ``|{p : earlier[p] ≠ current[p]}|`` where a person
+        absent from a cell has no token there.
+
+    Examples
+    --------
+    >>> changed_people({"female": {"a": "1", "b": "1"}}, {"female": {"b": "1"}, "male": {}})
+    {'female': 1, 'male': 0}
+    """
+    changed = {}
+    for cell in list(earlier) + [c for c in current if c not in earlier]:
+        before, after = earlier.get(cell, {}), current.get(cell, {})
+        people = set(before) | set(after)
+        changed[str(cell)] = sum(before.get(p) != after.get(p) for p in people)
+    return changed
+
+
+def plan_release(
+    current: Contributions,
+    earlier: Iterable[tuple[Contributions, int]],
+    threshold: int,
+) -> ReleasePlan:
+    """Which tables of a new release may be published, given every earlier release.
+
+    Parameters
+    ----------
+    current : Contributions
+        What the new release would publish.
+    earlier : iterable of (Contributions, int)
+        Every earlier release that may have reached the same readers: the tables it
+        published and the threshold it was made with.
+    threshold : int
+        The new release's threshold.
+
+    Returns
+    -------
+    ReleasePlan
+
+    Notes
+    -----
+    A reader who holds two releases can subtract them: ``n₁·mean₁ − n₂·mean₂`` is the sum of
+    the scores of the people who differ, and a count that went down by one says which group
+    the person who left was in. Both are figures about the people who *changed*, so the
+    threshold rule is applied to them: for every pair (earlier, new) and every cell of a table
+    both published, the number of people that changed must be 0 or at least ``t``, with ``t``
+    the smaller of the two releases' thresholds (a reader of both may see cells of that
+    size). A table that fails against any earlier release is withheld from the new one; when
+    :data:`SAMPLE_TABLE` fails — too few people joined or left in all — the release is held
+    back whole.
+
+    Examples
+    --------
+    >>> old = {"sample": {"n": {p: "1" for p in "abcdef"}}}
+    >>> new = {"sample": {"n": {p: "1" for p in "abcde"}}}  # f withdrew
+    >>> plan_release(new, [(old, 5)], 5).hold
+    True
+    """
+    threshold = _threshold(threshold)
+    fewest: dict[str, int] = {}
+    for contributions, earlier_threshold in earlier:
+        limit = min(threshold, _threshold(earlier_threshold, "earlier threshold"))
+        for table in current:
+            if table not in contributions:
+                continue
+            changed = changed_people(contributions[table], current[table])
+            small = [c for c in changed.values() if 0 < c < limit]
+            if small:
+                fewest[table] = min(min(small), fewest.get(table, limit))
+    return ReleasePlan(SAMPLE_TABLE in fewest, frozenset(fewest), fewest)
+
+
+def published_contributions(contributions: Contributions, report: Mapping[str, Any]
+                            ) -> dict[str, dict[str, dict[str, str]]]:
+    """The contributions a protected cohort report actually publishes.
+
+    Suppressed categories of a single-select breakdown become one cell, :data:`WITHHELD_CELL`
+    (a reader knows only their sum); suppressed categories of a multi-select breakdown are
+    dropped (nothing about them can be worked out), and so is a breakdown withheld whole.
+    Where the mean age, an axis mean or a mean effect is withheld, nothing about the values
+    is published, so each person there only counts ("1"); a trajectory point whose mean is
+    withheld is dropped. Everything else is kept as it is, which can only make
+    :func:`plan_release` more cautious. Table names are those of :func:`withhold_tables`.
+    """
+    sample = report.get("sample", {})
+    if sample.get("n") is None:
+        return {}  # everything withheld: nothing about anyone is published
+    published = {t: {c: dict(m) for c, m in cells.items()} for t, cells in contributions.items()}
+    for key, rows in sample.get("breakdowns", {}).items():
+        table = published.get(f"breakdown:{key}")
+        if table is None:
+            continue
+        if any(r.get("withheld") for r in rows):
+            del published[f"breakdown:{key}"]  # nothing of it is published
+            continue
+        hidden = [_cell_name(r["category"]) for r in rows if r.get("suppressed")]
+        pooled: dict[str, str] = {}
+        for cell in hidden:
+            pooled.update(table.pop(cell, {}))
+        if key not in sample.get("multi_select", []) and hidden:
+            table[WITHHELD_CELL] = pooled
+    means = [("age", sample.get("age") or {}, "mean")]
+    means += [(f"axis:{r['instrument_id']}@{r['instrument_version']}:{r['axis']}", r, "mean")
+              for r in report.get("axis_scores", [])]
+    means += [(f"factor:{r['factor']}:{r['axis']}", r, "mean_effect")
+              for r in report.get("factor_axis_map", [])]
+    for name, row, key in means:
+        if name in published and row.get(key) is None:
+            _counted_only(published[name])
+    for point in (report.get("change") or {}).get("trajectory", []):
+        if point.get("mean") is None:
+            published.get(f"change:{point['axis']}", {}).pop(f"days:{point['days']}", None)
+    return published
+
+
+def _counted_only(table: dict[str, dict[str, str]]) -> None:
+    # the statistic over these people was not published: only whether each one is counted
+    for cell, members in table.items():
+        table[cell] = dict.fromkeys(members, "1")
+
+
+def _cell_name(category: Any) -> str:
+    return "" if category is None else str(category)
+
+
+def withhold_tables(report: Mapping[str, Any], tables: Iterable[str]) -> dict[str, Any]:
+    """A copy of a cohort report without the figures of ``tables``.
+
+    Table names: ``age``; ``breakdown:<key>`` (the breakdown becomes one row labelled
+    :data:`WITHHELD_LABEL`); ``axis:<instrument>@<version>:<axis>`` and
+    ``axis-missing:<instrument>@<version>:<axis>`` (the axis-score row's statistics, or its
+    count of missing scores); ``factor:<factor>:<axis>`` (a factor × axis cell);
+    ``change:<axis>`` (the row of the change table and the points of the trajectory on that
+    axis). ``sample`` is not withheld here: without it the release is held back whole.
+    """
+    withheld = set(tables)
+    out = copy.deepcopy(dict(report))
+    sample = out.get("sample") or {}
+    if "age" in withheld and sample.get("age") is not None:
+        sample["age"] = dict.fromkeys(sample["age"])
+    for key in list(sample.get("breakdowns", {})):
+        if f"breakdown:{key}" in withheld and sample["breakdowns"][key]:
+            sample["breakdowns"][key] = [_withheld_row()]
+    for row in out.get("axis_scores", []):
+        key = f"{row['instrument_id']}@{row['instrument_version']}:{row['axis']}"
+        if f"axis:{key}" in withheld:
+            row.update(dict.fromkeys(("n", "n_missing", *_AXIS_STATISTICS)))
+        if f"axis-missing:{key}" in withheld:
+            row["n_missing"] = None
+    for row in out.get("factor_axis_map", []):
+        if f"factor:{row['factor']}:{row['axis']}" in withheld:
+            row.update(dict.fromkeys((*_FACTOR_COUNTS, "mean_effect", *_SHARES)))
+    change = out.get("change") or {}
+    for row in change.get("axes", []):
+        if f"change:{row['axis']}" in withheld:
+            row.update({k: None for k in row if k not in ("axis", "axis_label")}, withheld=True)
+    for point in change.get("trajectory", []):
+        if f"change:{point['axis']}" in withheld:
+            point["mean"] = point["n"] = None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rounding what is published
+
+#: Decimals of each published statistic outside the organisation: scores on the 0–100 scale
+#: and ages to whole numbers, effects on the −2…+2 scale to one decimal, shares (0–1) to whole
+#: percent. That is all a reader needs, and it blurs what subtracting two releases can tell.
+RELEASE_DECIMALS = {"score": 0, "age": 0, "effect": 1, "share": 2, "days": 0}
+
+
+def round_half_up(value: Any, decimals: int) -> int | float | None:
+    """``value`` rounded half away from zero (not to even), as a whole number when
+    ``decimals`` is 0; ``None`` stays ``None``.
+
+    >>> round_half_up(2.5, 0), round_half_up(-0.25, 1), round_half_up(0.125, 2)
+    (3, -0.3, 0.13)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return int(rounded) if decimals == 0 else float(rounded)
+
+
+def _round_keys(row: dict[str, Any], keys: Iterable[str], kind: str) -> None:
+    for key in keys:
+        if key in row:
+            row[key] = round_half_up(row[key], RELEASE_DECIMALS[kind])
+
+
+def round_for_release(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a protected cohort report with its statistics rounded for readers outside
+    the organisation (:data:`RELEASE_DECIMALS`).
+
+    Means, standard deviations and medians of scores become whole numbers, the mean age
+    whole years, mean effects one decimal, shares (and their intervals) whole percent, the
+    median days to improvement whole days; the trajectory's means whole numbers. Counts and
+    the breakdowns' percentages are left alone: each is exact already, or follows from
+    published counts. Rounding is half up. An internal report is returned unchanged.
+
+    Notes
+    -----
+    A mean is a sum divided by ``n``; published exactly, two releases give the sum of the
+    scores of whoever differs between them (``n₁·mean₁ − n₂·mean₂``). Rounded to whole
+    numbers, that difference is known only within ``±(n₁ + n₂)/2`` points.
+    """
+    out = copy.deepcopy(dict(report))
+    disclosure = (out.get("meta") or {}).get("disclosure") or {}
+    if disclosure.get("audience", str(Audience.INTERNAL)) == Audience.INTERNAL:
+        return out
+    age = (out.get("sample") or {}).get("age")
+    if age is not None:
+        _round_keys(age, ["mean"], "age")
+    for row in out.get("axis_scores", []):
+        _round_keys(row, ["mean", "sd", "median", "minimum", "maximum"], "score")
+    for row in out.get("factor_axis_map", []):
+        _round_keys(row, ["mean_effect"], "effect")
+        _round_keys(row, _SHARES, "share")
+    change = out.get("change") or {}
+    for row in change.get("axes", []):
+        _round_keys(row, [k for k in row if k.endswith(("_share", "_lower", "_upper"))],
+                    "share")
+        _round_keys(row, ["median_days_to_improvement"], "days")
+    for point in change.get("trajectory", []):
+        _round_keys(point, ["mean"], "score")
+    return out

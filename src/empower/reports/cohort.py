@@ -244,7 +244,7 @@ def _when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") + zone.rstrip()
 
 
-def _environment() -> Environment:
+def _environment(released: bool = False) -> Environment:
     env = Environment(
         loader=FileSystemLoader(_TEMPLATES),
         autoescape=True,
@@ -253,10 +253,19 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(number=_number, percent=_percent, share=_share, when=_when)
+    if released:
+        # Figures for readers outside the organisation are rounded before they get here
+        # (whole points, effects to one decimal, whole percent: ``privacy.round_for_release``);
+        # showing more digits would only pretend to a precision they no longer have.
+        env.filters.update(
+            number=lambda value, digits=1: _number(value, min(digits, 1)),
+            share=lambda value: _percent(None if value is None else 100 * float(value), 0),
+        )
     return env
 
 
 _ENV = _environment()
+_RELEASED_ENV = _environment(released=True)
 
 
 def _chart(svg: str, numbers_id: str) -> Markup:
@@ -492,6 +501,8 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
     HTML-escaped; charts are inline SVG that scale to the screen width, each described by a
     table of its numbers (``aria-describedby``); tables scroll sideways on narrow screens.
     Instrument versions are shown by their titles (:func:`instrument_names`), never by id.
+    A report protected for readers outside the organisation shows its (rounded) statistics
+    with at most one decimal and its shares as whole percent.
     """
     names = instrument_names(report)
     change = report.get("change") or {}
@@ -511,4 +522,6 @@ def render_cohort_html(report: Mapping[str, Any], standalone: bool = True) -> st
         },
         "change_notes": _plain_notes(change.get("notes") or [], names, report),
     }
-    return _ENV.get_template("cohort_report.html.j2").render(context)
+    disclosure = report.get("meta", {}).get("disclosure") or {}
+    env = _ENV if disclosure.get("threshold") is None else _RELEASED_ENV
+    return env.get_template("cohort_report.html.j2").render(context)

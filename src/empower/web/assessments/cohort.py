@@ -2,11 +2,21 @@
 
 Only participants whose consent, in force now, covers the organisation's own reporting are
 counted: a withdrawal takes them out of every report from the moment it is recorded.
+
+A report for anyone but the organisation's staff is a *release*: before it is shown it is
+checked against every earlier release in the ledger (``empower.web.exports.ledger``), so that
+two reports compared side by side never describe fewer people than the threshold — for
+example the one person who withdrew in between. The check sits outside the stored
+computation: what is stored is the same for everyone, what is released depends on what went
+out before.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
+from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -16,10 +26,18 @@ from django.utils.translation import gettext as _
 
 from empower.instruments import get_instrument, library, score
 from empower.instruments.model import text_in
+from empower.metrics.change import classify_change
 from empower.metrics.cohort import axis_summary, factor_axis_map, sample_profile
-from empower.metrics.privacy import Audience, protect_cohort_report
+from empower.metrics.privacy import (
+    Audience,
+    protect_cohort_report,
+    published_contributions,
+    round_for_release,
+    withhold_tables,
+)
 from empower.reports.cohort import RENDERING_VERSION, build_cohort_report, render_cohort_html
 from empower.web.accounts.models import Organisation
+from empower.web.exports.ledger import Decision, decide, remember, sealed
 from empower.web.people.models import (
     ConsentDecision,
     Exploitation,
@@ -29,7 +47,7 @@ from empower.web.people.models import (
 )
 from empower.web.reportcache.cache import cached, stored
 
-from .change import cohort_change
+from .change import cohort_change, reliabilities, reportable_assessments, score_frame
 from .models import Assessment
 
 
@@ -65,13 +83,13 @@ def _latest_per_participant(assessments: list[Assessment]) -> list[Assessment]:
 
 
 def cohort_frames(
-    organisation: Organisation,
+    organisation: Organisation, assessments: list[Assessment] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(participants, axis scores, factor effects) as plain frames for the metrics package."""
+    """(participants, axis scores, factor effects) as plain frames for the metrics package;
+    ``assessments``: those of the people the reports count, when already read."""
     participants = list(reportable_participants(organisation))
-    assessments = list(
-        Assessment.objects.filter(participant__in=participants).prefetch_related("scores")
-    )
+    if assessments is None:
+        assessments = reportable_assessments(organisation)
     first_interview: dict[int, Any] = {}
     for a in assessments:
         first_interview[a.participant_id] = min(
@@ -146,30 +164,48 @@ def report_labels(language: str) -> dict[str, Any]:
     }
 
 
+#: The name of the cohort report in the release ledger.
+PRODUCT = "cohort_report"
+
+
 def cohort_report(
     organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
 ) -> dict[str, Any]:
     """The cohort report for ``organisation`` as plain JSON-able data, protected for
-    ``audience``: anyone outside the organisation's own staff sees small cells suppressed.
+    ``audience``: anyone outside the organisation's own staff sees small cells suppressed,
+    statistics rounded, and figures checked against earlier releases (:func:`released`).
 
     Computed once per change of the organisation's data (``reportcache``)."""
-    return cached(
+    computed = cached(
         organisation, "cohort_report", (audience, language, who_counts(organisation)),
         lambda: _compute_cohort_report(organisation, language, audience),
     )
+    if Audience(audience) is Audience.INTERNAL:
+        return computed
+    return released(organisation, language, audience, computed)
 
 
-def _html_parts(organisation: Organisation, language: str, audience: str) -> tuple:
-    return (RENDERING_VERSION, audience, language, who_counts(organisation))
+def _figures_digest(report: dict[str, Any]) -> str:
+    text = json.dumps(report, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _html_parts(organisation: Organisation, language: str, audience: str,
+                report: dict[str, Any] | None = None) -> tuple:
+    parts: tuple = (RENDERING_VERSION, audience, language, who_counts(organisation))
+    # A release may be an earlier one shown again: the rendering follows the figures shown.
+    return parts if report is None else (*parts, _figures_digest(report))
 
 
 def cohort_report_html(
     organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
 ) -> str:
     """The cohort report as the site shows it (charts included), rendered once per change."""
+    report = None if Audience(audience) is Audience.INTERNAL else cohort_report(
+        organisation, language, audience)
     return cached(
-        organisation, "cohort_report_html", _html_parts(organisation, language, audience),
-        lambda: render_cohort_html(cohort_report(organisation, language, audience),
+        organisation, "cohort_report_html", _html_parts(organisation, language, audience, report),
+        lambda: render_cohort_html(report or cohort_report(organisation, language, audience),
                                    standalone=False),
         encode=str, decode=str,
     )
@@ -179,13 +215,202 @@ def stored_cohort_report_html(
     organisation: Organisation, language: str = "en", audience: str = Audience.INTERNAL
 ) -> str | None:
     """The rendered report if it is ready for the current data, else None (nothing computed)."""
+    report = None
+    if Audience(audience) is not Audience.INTERNAL:
+        counted = who_counts(organisation)
+        ready = stored(organisation, "cohort_report", (audience, language, counted))
+        if ready is None or stored(organisation, "cohort_contributions", (counted,)) is None:
+            return None
+        report = released(organisation, language, audience, ready)
     return stored(organisation, "cohort_report_html",
-                  _html_parts(organisation, language, audience), decode=str)
+                  _html_parts(organisation, language, audience, report), decode=str)
+
+
+# --------------------------------------------------------------------------------------------
+# releases
+
+
+def released(organisation: Organisation, language: str, audience: str,
+             computed: dict[str, Any]) -> dict[str, Any]:
+    """What a reader outside the staff is given: ``computed`` if it may be published (with any
+    table withheld in which too few people changed), or the last release for this audience
+    shown again while too few people have joined or left since, each time saying so."""
+    contributions = published_contributions(cohort_contributions(organisation), computed)
+    threshold = computed["meta"]["disclosure"]["threshold"]
+    decision = decide(organisation, PRODUCT, audience, threshold, contributions)
+    if decision.kind in ("new", "same"):
+        report = withhold_tables(computed, decision.withhold)
+        assert decision.release is not None
+        remember(decision.release, language, report)
+        return _with_release_note(report, decision, threshold)
+    earlier = None if decision.release is None else decision.release.figures
+    if earlier:
+        report = earlier.get(language) or _relabelled(next(iter(earlier.values())), language)
+        return _with_release_note(copy.deepcopy(report), decision, threshold)
+    return _with_release_note(_nothing_shown(computed), decision._replace(kind="refused"),
+                              threshold)
+
+
+def _nothing_shown(report: dict[str, Any]) -> dict[str, Any]:
+    tables = ["age", *(f"breakdown:{k}" for k in report["sample"]["breakdowns"])]
+    tables += [f"axis:{r['instrument_id']}@{r['instrument_version']}:{r['axis']}"
+               for r in report["axis_scores"]]
+    tables += [f"factor:{r['factor']}:{r['axis']}" for r in report["factor_axis_map"]]
+    tables += [f"change:{r['axis']}" for r in (report.get("change") or {}).get("axes", [])]
+    out = withhold_tables(report, tables)
+    out["sample"]["n"] = None
+    if out.get("change"):
+        out["change"]["notes"] = []
+    return out
+
+
+#: How a report tells its readers what happened to it (``meta.disclosure.release.status``):
+#: new figures and figures already released read the same.
+_STATUS = {"new": "published", "same": "published", "held": "held", "refused": "refused"}
+
+
+def _with_release_note(report: dict[str, Any], decision: Decision, threshold: int
+                       ) -> dict[str, Any]:
+    disclosure = report["meta"].setdefault("disclosure", {})
+    since = None if decision.release is None else decision.release.made_at.date().isoformat()
+    words = {"threshold": threshold, "date": since}
+    if decision.kind == "held":
+        note = _("These are the figures first shown on %(date)s, shown again unchanged. Since "
+                 "then fewer than %(threshold)s people have joined, left or had new answers "
+                 "counted, and new figures would let anyone who compares the two reports work "
+                 "out something about those few people. New figures will be shown once more "
+                 "people have changed.") % words
+    elif decision.kind == "refused":
+        note = _("No figures can be shown yet: they differ by fewer than %(threshold)s "
+                 "people from figures given earlier to other readers, and comparing the two "
+                 "would reveal something about those few people.") % words
+    elif decision.withhold:
+        note = _("Some tables are withheld: in each, fewer than %(threshold)s people changed "
+                 "since figures given earlier, and comparing the two would reveal something "
+                 "about those few people.") % words
+    else:
+        note = ""
+    disclosure["release"] = {"status": _STATUS[decision.kind], "since": since,
+                             "withheld_tables": sorted(decision.withhold)}
+    if note:
+        disclosure["note"] = " ".join(filter(None, [disclosure.get("note"), note]))
+    return report
+
+
+def _relabelled(report: dict[str, Any], language: str) -> dict[str, Any]:
+    """An earlier release's figures with their names in ``language`` (its notes stay in the
+    language they were first shown in)."""
+    out = copy.deepcopy(report)
+    labels = report_labels(language)
+    for key, rows in out["sample"]["breakdowns"].items():
+        names = labels["categories"].get(key, {})
+        for row in rows:
+            if row.get("category") in names:
+                row["label"] = names[row["category"]]
+    for row in [*out["axis_scores"], *out["factor_axis_map"],
+                *(out.get("change") or {}).get("axes", [])]:
+        row["axis_label"] = labels["axes"].get(row["axis"], row.get("axis_label"))
+        if "factor" in row:
+            row["factor_label"] = labels["factors"].get(row["factor"], row["factor_label"])
+    return out
+
+
+def cohort_contributions(organisation: Organisation) -> dict[str, Any]:
+    """Who each figure of the cohort report counts and what they contribute, sealed for the
+    ledger (see :data:`empower.metrics.privacy.Contributions`); computed once per change."""
+    return cached(organisation, "cohort_contributions", (who_counts(organisation),),
+                  lambda: sealed(_contributions(organisation)))
+
+
+def _cells() -> defaultdict[str, defaultdict[str, dict[str, str]]]:
+    return defaultdict(lambda: defaultdict(dict))
+
+
+def _contributions(organisation: Organisation) -> dict[str, Any]:
+    """Table → cell → participant → what they contribute, for every figure of the report
+    (names as in ``empower.metrics.privacy.withhold_tables``)."""
+    assessments = reportable_assessments(organisation)
+    people, scores, effects = cohort_frames(organisation, assessments)
+    codes = dict(reportable_participants(organisation).values_list("pk", "code"))
+    tables = _cells()
+    for person in people.to_dict("records"):
+        code = person["code"]
+        tables["sample"]["n"][code] = "1"
+        if person["age"] is not None and person["age"] == person["age"]:
+            tables["age"]["known"][code] = str(int(person["age"]))
+        for key in ("gender", "status", "destination", "region"):
+            tables[f"breakdown:{key}"][_category(person[key])][code] = "1"
+        for kind in person["exploitation_types"] or [""]:
+            tables["breakdown:exploitation_types"][_category(kind)][code] = "1"
+    for row in scores.to_dict("records"):
+        key = f"{row['instrument_id']}@{row['instrument_version']}:{row['axis']}"
+        code, value = codes[row["participant"]], row["score"]
+        if value is None or value != value:
+            tables[f"axis-missing:{key}"]["missing"][code] = "1"
+        else:
+            tables[f"axis:{key}"]["scored"][code] = repr(float(value))
+    for row in effects.to_dict("records"):
+        cells = tables[f"factor:{row['factor']}:{row['axis']}"]
+        code, effect = codes[row["participant"]], row["effect"]
+        if row["not_applicable"]:
+            cells["not_applicable"][code] = "1"
+        elif effect is None or effect != effect:
+            cells["unanswered"][code] = "1"
+        else:
+            cells["rated"][code] = str(int(effect))
+            side = "empowering" if effect > 0 else "disempowering" if effect < 0 else "no_effect"
+            cells[side][code] = "1"
+    _change_contributions(assessments, codes, tables)
+    return {t: {c: dict(m) for c, m in cells.items()} for t, cells in tables.items()}
+
+
+def _category(value: Any) -> str:
+    # as the report names it: "" for not given (None, NaN or blank)
+    return "" if value is None or value != value or not str(value).strip() else str(value)
+
+
+def _change_contributions(assessments: list[Assessment], codes: dict[int, str],
+                          tables: defaultdict) -> None:
+    """The change section's groups, as ``cohort_change`` forms them: per axis, who was
+    compared (and their first and latest scores), each reliable-change and half-SD category,
+    and who has a score in each 90-day bin of the trajectory (with their mean there)."""
+    scores = score_frame(assessments)
+    if scores.empty:
+        return
+    reliability, _notes = reliabilities(assessments)
+    known = scores[[(i, v, a) in reliability for i, v, a in zip(
+        scores["instrument_id"], scores["instrument_version"], scores["axis"], strict=True)]]
+    for axis in known["axis"].unique():
+        on_axis = known[known["axis"] == axis]
+        cells = tables[f"change:{axis}"]
+        try:
+            classified = classify_change(on_axis, reliability)
+        except ValueError:
+            continue  # not analysed: the report shows nothing for this axis
+        for row in classified.to_dict("records"):
+            code = codes[row["participant"]]
+            if row["category"] is None or row["category"] != row["category"]:
+                cells["not_compared"][code] = "1"
+                continue
+            cells["compared"][code] = "|".join(str(row[k]) for k in (
+                "baseline", "latest", "days", "baseline_instrument", "baseline_version",
+                "latest_instrument", "latest_version"))
+            cells[str(row["category"])][code] = "1"
+            cells[f"mid_{row['mid']}"][code] = "1"
+        timed = on_axis.dropna(subset=["score"]).copy()
+        timed["date"] = pd.to_datetime(timed["date"])
+        first = timed.groupby("participant")["date"].transform("min")
+        timed["bin"] = ((timed["date"] - first).dt.days // 90) * 90
+        means = timed.groupby(["bin", "participant"])["score"].mean()
+        for (day, participant), mean in means.items():
+            cells[f"days:{int(day)}"][codes[participant]] = repr(float(mean))
 
 
 def _compute_cohort_report(organisation: Organisation, language: str, audience: str
                            ) -> dict[str, Any]:
-    people, scores, effects = cohort_frames(organisation)
+    # Read once for both the sample and the change over time.
+    assessments = reportable_assessments(organisation)
+    people, scores, effects = cohort_frames(organisation, assessments)
     labels = report_labels(language)
     axis_order = list(labels["axes"])
     interview = get_instrument("empowerment-interview")
@@ -214,8 +439,10 @@ def _compute_cohort_report(organisation: Organisation, language: str, audience: 
         report, audience, organisation.small_cell_threshold,
         ages=[age for age in people["age"] if age is not None and age == age],
     )
-    change = cohort_change(organisation, audience)
+    change = cohort_change(organisation, audience, assessments)
     for row in change["axes"]:
         row["axis_label"] = labels["axes"].get(row["axis"], row["axis"])
     protected["change"] = change
-    return protected
+    # Outside the staff, statistics are rounded to what readers need (whole points, whole
+    # percent): exact means of two reports would give the scores of whoever differs.
+    return round_for_release(protected)

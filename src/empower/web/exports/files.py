@@ -67,6 +67,11 @@ def make_export(
     chosen = check_request(dataset, fmt, purpose, audience)
     step(0, 2)
     table = build_table(organisation, dataset, purpose, chosen)
+    if dataset == "aggregates" and chosen is not Audience.INTERNAL:
+        # Totals leaving the staff are a release: checked against every earlier one.
+        from .hxl import release_aggregates
+
+        table = release_aggregates(organisation, purpose, chosen, table)
     step(1, 2)
     if not table.rows:
         holds = {"htcds": "", "services": " and a service recorded in an interview"}.get(
