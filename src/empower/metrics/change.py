@@ -93,6 +93,13 @@ def _real(value: Any, what: str) -> float:
     return float(value)
 
 
+def _finite(value: Any, what: str) -> float:
+    number = _real(value, what)
+    if math.isinf(number):
+        raise ValueError(f"{what} must be a finite number, not {value!r}")
+    return number
+
+
 def _reliability(value: Any, what: str = "reliability") -> float:
     r = _real(value, what)
     if not 0 <= r < 1:
@@ -205,8 +212,8 @@ def reliable_change(
     >>> round(reliable_change(50, 70, 15, 0.84), 3)
     2.357
     """
-    x1 = _real(baseline, "baseline")
-    x2 = _real(follow_up, "follow_up")
+    x1 = _finite(baseline, "baseline")
+    x2 = _finite(follow_up, "follow_up")
     return (x2 - x1) / standard_error_of_difference(sd_baseline, reliability, reliability_follow_up)
 
 
@@ -649,6 +656,12 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> KMResu
     -------
     KMResult
 
+    Raises
+    ------
+    ValueError
+        For no participants at all (an empty curve would read as "nobody improved"), lengths
+        that differ, flags other than True/False, or a negative or non-finite duration.
+
     Notes
     -----
     At each distinct time tᵢ, with dᵢ events and nᵢ participants still at risk (time ≥ tᵢ),
@@ -675,6 +688,11 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> KMResu
     flags = np.asarray(observed)
     if times.ndim != 1 or flags.shape != times.shape:
         raise ValueError("durations and observed must be one-dimensional and of equal length")
+    if times.size == 0:
+        raise ValueError(
+            "no participants: a Kaplan–Meier curve needs at least one duration (time to the "
+            "event or to censoring)"
+        )
     if not np.all(np.isin(flags, [True, False])):
         raise ValueError("observed must hold True/False only")
     flags = flags.astype(bool)
@@ -725,7 +743,9 @@ def time_to_improvement(
     -------
     KMResult
         Times in days since each participant's baseline on the axis; ``survival`` is the share
-        not yet reliably improved.
+        not yet reliably improved. When nobody has a follow-up yet the curve is empty:
+        ``n`` is 0, ``median_days`` is ``None`` and ``n_without_follow_up`` counts those
+        waiting for one.
 
     Notes
     -----
@@ -777,6 +797,12 @@ def time_to_improvement(
         stop = improved[0] if improved else compared[-1]
         durations.append(int(stop["days"]))
         observed.append(bool(improved))
+    if not durations:
+        # Everyone has a baseline only: a known state of a young programme, not bad input.
+        # The curve is empty and says why (n = 0, n_without_follow_up), the median is None.
+        empty = np.array([], dtype=int)
+        return KMResult(empty.astype(float), empty.astype(float), None, empty, empty, empty,
+                        n=0, n_without_follow_up=without)  # fmt: skip
     km = kaplan_meier(durations, observed)
     return KMResult(
         km.timeline,

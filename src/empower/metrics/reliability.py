@@ -40,6 +40,18 @@ ROTATIONS = ("oblimin",)
 #: Columns of :func:`item_statistics`, in order.
 ITEM_STATISTICS_COLUMNS = ("n", "mean", "sd", "item_rest_r", "alpha_if_deleted")
 
+#: Fewest respondents :func:`cronbach_alpha` and :func:`item_statistics` accept. With two, every
+#: pair of items correlates exactly +1 or −1 (two points always lie on a line), so the answers
+#: cannot show whether the items agree, and the Feldt interval, with one numerator degree of
+#: freedom, spans almost every possible value. Three is the floor, not a target: for a usable
+#: interval aim for 30 or more (Johanson & Brooks 2010; Bonett 2002 for planning).
+MIN_ALPHA_RESPONDENTS = 3
+
+#: An eigenvalue, variance or sum of squared loadings from a correlation matrix closer to 0 than
+#: this counts as 0: far above rounding in a matrix computed from answers (about 1e-15), far
+#: below any real difference between items.
+_NEGLIGIBLE = 1e-8
+
 #: Bounds on a uniqueness in the minimum-residual fit, as in ``psych::fa``: a uniqueness of 0
 #: (an item fully explained by the factors, a "Heywood case") is not allowed.
 _MIN_UNIQUENESS, _MAX_UNIQUENESS = 0.005, 1.0
@@ -200,8 +212,9 @@ def cronbach_alpha(
     Raises
     ------
     ValueError
-        Fewer than 2 items or respondents, a non-numeric column, an item everyone answered
-        the same way (zero variance), or two items that nobody answered together.
+        Fewer than 2 items, fewer than 3 respondents (:data:`MIN_ALPHA_RESPONDENTS`), a
+        non-numeric column, an infinite value, an item everyone answered the same way (zero
+        variance), or two items that nobody answered together.
 
     References
     ----------
@@ -228,6 +241,7 @@ def cronbach_alpha(
     if not 0 < ci < 1:
         raise ValueError(f"ci is a confidence level between 0 and 1, not {ci!r}")
     data = _prepare(items, nan_policy, min_items=2)
+    _require_alpha_respondents(data, nan_policy)
     cov = _covariance(data)
     n, k = len(data), data.shape[1]
     alpha = _alpha_from_cov(cov)
@@ -297,6 +311,7 @@ def item_statistics(items: pd.DataFrame, *, nan_policy: NanPolicy = "pairwise") 
     [0.0, 0.8889, 0.75]
     """
     data = _prepare(items, nan_policy, min_items=2)
+    _require_alpha_respondents(data, nan_policy)
     cov = _covariance(data).to_numpy()
     k = cov.shape[0]
     rows = []
@@ -344,6 +359,13 @@ def omega(
     -------
     OmegaResult
 
+    Raises
+    ------
+    ValueError
+        As :func:`omega_from_correlation`, and for bad answers as :func:`cronbach_alpha`.
+        Pairwise correlations from answers with many gaps can contradict one another (the
+        matrix is then not positive semi-definite); the message suggests ``"listwise"``.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -360,7 +382,8 @@ def omega(
     True
     """
     data = _prepare(items, nan_policy, min_items=3)
-    return omega_from_correlation(data.corr(), n_factors, rotation=rotation)
+    names, R = _check_correlation(data.corr(), pairwise=nan_policy == "pairwise")
+    return _schmid_leiman(names, R, n_factors, rotation)
 
 
 def omega_from_correlation(
@@ -414,6 +437,16 @@ def omega_from_correlation(
     -------
     OmegaResult
 
+    Raises
+    ------
+    ValueError
+        For a matrix that is not square and symmetric with ones on the diagonal, has missing
+        or infinite entries or correlations outside [-1, 1], or is not positive semi-definite
+        (a negative eigenvalue: no answers can have such correlations); for too few items for
+        ``n_factors``; and for items that share no common variance (an identity matrix), where
+        ECV would be 0/0. A singular matrix (an item that is an exact combination of others)
+        is accepted with a ``UserWarning``.
+
     References
     ----------
     McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
@@ -448,6 +481,13 @@ def omega_from_correlation(
     if rotation not in ROTATIONS:
         raise ValueError(f"rotation must be one of {', '.join(ROTATIONS)}, not {rotation!r}")
     names, R = _check_correlation(correlation)
+    return _schmid_leiman(names, R, n_factors, rotation)
+
+
+def _schmid_leiman(names: list[str], R: np.ndarray, n_factors: int, rotation: str) -> OmegaResult:
+    """The computation of :func:`omega_from_correlation` on a checked matrix."""
+    if rotation not in ROTATIONS:
+        raise ValueError(f"rotation must be one of {', '.join(ROTATIONS)}, not {rotation!r}")
     k = len(names)
     if not isinstance(n_factors, int) or isinstance(n_factors, bool) or n_factors < 2:
         raise ValueError(
@@ -458,20 +498,34 @@ def omega_from_correlation(
             f"{k} items are too few to estimate {n_factors} factors "
             "(need (items − factors)² ≥ items + factors)"
         )
-    pattern, phi = _oblimin(_minres(R, n_factors))
+    total = R.sum()
+    if total <= _NEGLIGIBLE:
+        raise ValueError(
+            "the items cancel each other out: the sum of the standardised items has no "
+            "variance, so omega is undefined; reverse-key the items first"
+        )
+    loadings = _minres(R, n_factors)
+    if not (loadings**2).sum() > _NEGLIGIBLE:
+        # Otherwise every loading is 0 and the share of common variance due to the general
+        # factor (ECV) is 0/0.
+        raise ValueError(
+            "the items share no common variance (every correlation between them is zero), so "
+            "there are no factors to find: omega would be 0 and the explained common variance "
+            "(ECV) is undefined; check that these are the items of one instrument"
+        )
+    pattern, phi = _oblimin(loadings)
     pattern, phi = _order_and_sign(pattern, phi)
     g = _second_order(phi)
     general = pattern @ g
     group = pattern * np.sqrt(1 - g**2)
     h2 = np.einsum("ij,jk,ik->i", pattern, phi, pattern)
     u2 = 1 - h2
-    total = R.sum()
     if (general < 0).any():
         negative = ", ".join(str(n) for n, v in zip(names, general, strict=True) if v < 0)
         warnings.warn(
             f"item(s) {negative} load negatively on the general factor; reverse-key them "
             "before computing omega",
-            stacklevel=2,
+            stacklevel=3,
         )
     return OmegaResult(
         omega_total=float(1 - u2.sum() / total),
@@ -511,6 +565,11 @@ def omega_total_one_factor(items: pd.DataFrame, *, nan_policy: NanPolicy = "pair
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        As :func:`omega`. Items that share no common variance give 0, which is their omega.
+
     References
     ----------
     McDonald, R. P. (1999). *Test theory: A unified treatment*, ch. 6. Erlbaum.
@@ -529,8 +588,12 @@ def omega_total_one_factor(items: pd.DataFrame, *, nan_policy: NanPolicy = "pair
     0.74
     """
     data = _prepare(items, nan_policy, min_items=3)
-    names, R = _check_correlation(data.corr())
+    names, R = _check_correlation(data.corr(), pairwise=nan_policy == "pairwise")
     loadings = _minres(R, 1)[:, 0]
+    if not (loadings**2).sum() > _NEGLIGIBLE:
+        # No common variance at all (all correlations 0): ω is 0, and the signs of loadings
+        # this close to 0 are rounding noise, not items to reverse-key.
+        return 0.0
     if loadings.sum() < 0:
         loadings = -loadings
     if (loadings < 0).any():
@@ -562,8 +625,12 @@ def _prepare(items: pd.DataFrame, nan_policy: str, *, min_items: int) -> pd.Data
             "answers first and mark missing answers as NaN"
         )
     data = items.astype(float)
-    if np.isinf(data.to_numpy()).any():
-        raise ValueError("answers must be finite numbers or NaN")
+    infinite = [str(c) for c in data.columns if np.isinf(data[c].to_numpy()).any()]
+    if infinite:
+        raise ValueError(
+            f"item(s) {', '.join(infinite)} hold an infinite value (inf or -inf); answers must "
+            "be finite numbers, with NaN for a missing answer"
+        )
     if data.shape[1] < min_items:
         raise ValueError(f"at least {min_items} items are needed, got {data.shape[1]}")
     how = "any" if nan_policy == "listwise" else "all"
@@ -579,6 +646,17 @@ def _prepare(items: pd.DataFrame, nan_policy: str, *, min_items: int) -> pd.Data
             "out of the reliability analysis"
         )
     return data
+
+
+def _require_alpha_respondents(data: pd.DataFrame, nan_policy: str) -> None:
+    """Refuse fewer than :data:`MIN_ALPHA_RESPONDENTS`; the reason is given there."""
+    if len(data) < MIN_ALPHA_RESPONDENTS:
+        who = "respondents who answered every item" if nan_policy == "listwise" else "respondents"
+        raise ValueError(
+            f"Cronbach's alpha needs at least {MIN_ALPHA_RESPONDENTS} {who}, got {len(data)}: "
+            "with two people every pair of items agrees or disagrees perfectly, so the answers "
+            "cannot show whether the items measure one thing (aim for 30 or more)"
+        )
 
 
 def _covariance(data: pd.DataFrame) -> pd.DataFrame:
@@ -611,7 +689,14 @@ def _feldt_interval(alpha: float, n: int, k: int, ci: float) -> tuple[float, flo
     return float(low), float(high)
 
 
-def _check_correlation(correlation: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+def _check_correlation(
+    correlation: pd.DataFrame, *, pairwise: bool = False
+) -> tuple[list[str], np.ndarray]:
+    """Check that ``correlation`` is a correlation matrix some set of answers could have.
+
+    ``pairwise`` says it was computed from pairwise-complete answers, which is the usual
+    reason for a matrix that is not positive semi-definite; the message then says so.
+    """
     if not isinstance(correlation, pd.DataFrame):
         raise TypeError("correlation must be a pandas DataFrame with item names as labels")
     R = correlation.to_numpy(dtype=float)
@@ -621,6 +706,13 @@ def _check_correlation(correlation: pd.DataFrame) -> tuple[list[str], np.ndarray
         or list(correlation.index) != list(correlation.columns)
     ):
         raise ValueError("correlation must be square with the same items as rows and columns")
+    infinite = [str(c) for c, column in zip(correlation.columns, R.T, strict=True)
+                if np.isinf(column).any()]  # fmt: skip
+    if infinite:
+        raise ValueError(
+            f"the correlation matrix has an infinite entry in column(s) {', '.join(infinite)}; "
+            "correlations lie between -1 and 1"
+        )
     if not np.isfinite(R).all():
         raise ValueError(
             "the correlation matrix has missing entries: some items were never answered "
@@ -628,9 +720,54 @@ def _check_correlation(correlation: pd.DataFrame) -> tuple[list[str], np.ndarray
         )
     if not np.allclose(R, R.T, atol=1e-8) or not np.allclose(np.diag(R), 1, atol=1e-8):
         raise ValueError("correlation must be symmetric with ones on the diagonal")
+    outside = np.argwhere(np.abs(R) > 1 + 1e-8)
+    if len(outside):
+        i, j = outside[0]
+        raise ValueError(
+            f"the correlation of items '{correlation.index[i]}' and '{correlation.columns[j]}' "
+            f"is {R[i, j]:g}; correlations lie between -1 and 1"
+        )
     if R.shape[0] < 3:
         raise ValueError(f"at least 3 items are needed, got {R.shape[0]}")
-    return [str(c) for c in correlation.columns], (R + R.T) / 2
+    R = (R + R.T) / 2
+    _check_semidefinite(R, [str(c) for c in correlation.columns], pairwise=pairwise)
+    return [str(c) for c in correlation.columns], R
+
+
+def _check_semidefinite(R: np.ndarray, names: list[str], *, pairwise: bool) -> None:
+    """Refuse an indefinite matrix; warn about a singular one.
+
+    A negative eigenvalue λ with eigenvector v would give the weighted sum vᵀx a variance
+    λ < 0: no answers have such correlations, and every factor solution fitted to them is
+    nonsense. A zero eigenvalue is possible (an item that is an exact combination of others)
+    but leaves the minimum-residual fit at the Heywood bound, so it is reported.
+    """
+    smallest = float(np.linalg.eigvalsh(R)[0])
+    if smallest < -_NEGLIGIBLE:
+        why = (
+            "each correlation was computed from the people who answered both items, and "
+            "answers are missing in too uneven a pattern for them to fit together; use "
+            "nan_policy='listwise' (only people who answered every item) or collect more "
+            "complete answers"
+            if pairwise
+            else "no set of answers can have these correlations; check the entries (a matrix "
+            "copied with few decimals or assembled from different samples can do this)"
+        )
+        raise ValueError(
+            f"the correlation matrix is not positive semi-definite (smallest eigenvalue "
+            f"{smallest:.3g}): {why}"
+        )
+    if smallest <= _NEGLIGIBLE:
+        upper = np.triu(np.abs(R) >= 1 - _NEGLIGIBLE, k=1)
+        pairs = [f"{names[i]} and {names[j]}" for i, j in np.argwhere(upper)]
+        which = f" (perfectly correlated: {'; '.join(pairs)})" if pairs else ""
+        warnings.warn(
+            f"the correlation matrix is singular{which}: some item is an exact combination of "
+            "others (the same question entered twice, say, or fewer respondents than items); "
+            "the fit then puts a uniqueness at its lower bound (a Heywood case), so read the "
+            "loadings with care and leave a duplicated item out",
+            stacklevel=4,
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -149,8 +149,8 @@ def _complete_items(
 ) -> tuple[pd.DataFrame, int]:
     """Return the numeric columns asked for, with incomplete rows dropped, and how many were.
 
-    Raises ``ValueError`` naming missing columns, non-numeric columns, constant columns and a
-    sample below :data:`MIN_RESPONDENTS`.
+    Raises ``ValueError`` naming missing columns, non-numeric columns, columns with an
+    infinite value, constant columns and a sample below :data:`MIN_RESPONDENTS`.
     """
     if not isinstance(items, pd.DataFrame):
         raise ValueError("items must be a pandas DataFrame with one column per item")
@@ -164,6 +164,7 @@ def _complete_items(
     not_numeric = [c for c in wanted if not pd.api.types.is_numeric_dtype(frame[c])]
     if not_numeric:
         raise ValueError(f"items must be numeric; not numeric: {', '.join(map(str, not_numeric))}")
+    _refuse_infinite(frame)
     complete = frame.dropna().astype(float)
     dropped = len(frame) - len(complete)
     if len(complete) < MIN_RESPONDENTS:
@@ -177,6 +178,25 @@ def _complete_items(
             f"constant items (everyone gave the same answer): {', '.join(map(str, constant))}"
         )
     return complete, dropped
+
+
+def _refuse_infinite(frame: pd.DataFrame) -> None:
+    """Name the items (and first rows) holding ±inf.
+
+    Checked before anything else: an infinite answer survives ``dropna()`` and turns the
+    correlation matrix into NaN, which numpy reports only as "Eigenvalues did not converge".
+    """
+    places = []
+    for column in frame.columns:
+        rows = frame.index[np.isinf(frame[column].to_numpy(dtype=float))]
+        if len(rows):
+            shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+            places.append(f"{column} (rows {shown})")
+    if places:
+        raise ValueError(
+            "items must be finite numbers, with a missing answer left empty; infinite values "
+            f"in {'; '.join(places)}"
+        )
 
 
 def _correlation(data: np.ndarray | pd.DataFrame) -> np.ndarray:
