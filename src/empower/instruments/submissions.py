@@ -1184,7 +1184,7 @@ def _header_for(headers: Sequence[str], name: str) -> str | None:
 def _other_tool(found: SubmissionFile, tool: Source) -> Text:
     """Why a file is not read as coming from the tool that was chosen."""
     return Text(gettext_noop(
-        "This file looks like a %(tool)s export (this column is written only by %(tool)s), "
+        "This file looks like an export from %(tool)s (only %(tool)s writes this column), "
         "but %(chosen)s was chosen. Nothing was read from it. Choose %(tool)s (on the command "
         "line: empower import %(command)s)."
     ), {"tool": SOURCE_NAMES[tool], "chosen": SOURCE_NAMES[found.source], "command": tool})
