@@ -103,12 +103,12 @@ def test_the_demo_analysis_recovers_the_known_change(db):
     from empower.demo import pilot_cohort
     from empower.metrics.change import classify_change
     from empower.web.accounts.models import Organisation
-    from empower.web.assessments.change import _assessments, reliabilities, score_frame
+    from empower.web.assessments.change import reliabilities, reportable_assessments, score_frame
     from empower.web.people.models import Participant
 
     call_command("demo", stdout=StringIO())
     organisation = Organisation.objects.get(slug="demo")
-    assessments = _assessments(organisation)
+    assessments = reportable_assessments(organisation)
     reliability, _notes = reliabilities(assessments)
     classified = classify_change(score_frame(assessments), reliability)
     # The demo command creates participants in the generator's order.
