@@ -49,7 +49,7 @@ def prepare(assessments: int, interviewers: int, analysts: int) -> tuple[int, in
 
     django.setup()
     call_command("migrate", verbosity=0)
-    call_command("demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("demo", verbosity=0, stdout=open(os.devnull, "w"))
 
     from django.contrib.auth import get_user_model
     from django.db import connections, transaction

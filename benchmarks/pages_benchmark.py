@@ -14,6 +14,7 @@ libraries): a warm-up request to the home page comes first so that it is not cou
 
     .venv/bin/python benchmarks/pages_benchmark.py
     .venv/bin/python benchmarks/pages_benchmark.py --repeat 10
+    .venv/bin/python benchmarks/pages_benchmark.py --assessments 10000
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 
-def start_django(folder: Path) -> None:
-    """Point Django at a fresh SQLite database in ``folder`` and load the demo."""
+def start_django(folder: Path, assessments: int = 0) -> None:
+    """Point Django at a fresh SQLite database in ``folder`` (or ``DATABASE_URL`` when set, which
+    must name an empty database) and load the demo, grown to ``assessments`` if more."""
     os.environ["EMPOWER_VAR_DIR"] = str(folder)
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
     os.environ["EMPOWER_DATA_KEY"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     os.environ["EMPOWER_SECRET_KEY"] = secrets.token_urlsafe(50)
     os.environ["DJANGO_SETTINGS_MODULE"] = "empower.web.settings"
@@ -43,6 +45,12 @@ def start_django(folder: Path) -> None:
     import django
     from django.core.management import call_command
 
+    if assessments:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from load_test import prepare
+
+        print("{:,} participants, {:,} assessments".format(*prepare(assessments, 0, 0)))
+        return
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("demo", verbosity=0, stdout=io.StringIO())
@@ -72,9 +80,11 @@ def add_assessment(participant: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--assessments", type=int, default=0,
+                        help="grow the demo organisation to this many assessments")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        start_django(Path(folder))
+        start_django(Path(folder), args.assessments)
         from django.test import Client
         from django.test.utils import setup_test_environment
         from django.urls import reverse
