@@ -240,11 +240,29 @@ class ScoreRowSerializer(serializers.Serializer):
 # --- cohort report ----------------------------------------------------------------------------
 
 
+class ReleaseSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["published", "held", "refused"],
+        help_text="published: these figures are new or the same as before; held: too few "
+                  "people changed since an earlier release, so its figures are given again; "
+                  "refused: nothing can be given yet (see docs/disclosure-control.md).")
+    since = serializers.CharField(allow_null=True, required=False,
+                                  help_text="When the figures given again were first released.")
+    withheld_tables = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Tables left out because too few people in them changed since an earlier "
+                  "release.")
+
+
 class DisclosureSerializer(serializers.Serializer):
     audience = serializers.ChoiceField(choices=["internal", "viewer", "external", "public"])
     threshold = count(help_text="Smallest group shown; null: nothing withheld.")
     suppressed_cells = serializers.IntegerField()
     note = serializers.CharField()
+    release = ReleaseSerializer(
+        required=False,
+        help_text="For readers outside the organisation's staff: how this release compares "
+                  "with earlier ones (absent for staff, whose figures are exact).")
 
 
 class CohortMetaSerializer(serializers.Serializer):
