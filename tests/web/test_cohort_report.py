@@ -205,3 +205,18 @@ def test_withdrawal_also_removes_the_person_from_exports(demo, tmp_path):
     call_command("report", "--format", "json", "--output", str(out), "--audience", "internal",
                  stderr=StringIO())
     assert json.loads(out.read_text())["sample"]["n"] == 75
+
+
+def test_the_count_of_people_assessed_with_two_versions_is_a_cell_like_any_other(demo):
+    from empower.web.assessments.change import cohort_change
+
+    staff = " ".join(cohort_change(demo, "internal")["notes"])
+    count = int(staff.split(" participants were assessed with two instrument versions")[0]
+                .split()[-1])
+    assert count > 0
+    demo.small_cell_threshold = count + 1  # now a small group for viewers
+    demo.save()
+    shared = " ".join(cohort_change(demo, "viewer")["notes"])
+    assert "Some participants were assessed with two instrument versions" in shared
+    assert f"{count} participants" not in shared
+    assert f"{count} participants" in " ".join(cohort_change(demo, "internal")["notes"])

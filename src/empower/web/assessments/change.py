@@ -138,7 +138,12 @@ def cohort_change(organisation: Organisation, audience: str = Audience.INTERNAL,
     summary = protect_change_summary(summary, audience, organisation.small_cell_threshold)
     crossed = classified["comparison_note"].fillna("").str.contains("across versions")
     across = classified.loc[crossed, "participant"].nunique()
-    if across:
+    small = threshold_for(audience, organisation.small_cell_threshold)
+    if across and small is not None and suppress_statistic(across, small):
+        # A count of a few people is itself a small cell: outside the staff, say it without it.
+        notes.append(_("Some participants were assessed with two instrument versions; their "
+                       "change is measured only on the axes both versions share."))
+    elif across:
         notes.append(
             _("%(count)s participants were assessed with two instrument versions; their change "
               "is measured only on the axes both versions share.") % {"count": across}
