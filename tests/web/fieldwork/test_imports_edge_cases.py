@@ -34,14 +34,14 @@ def _run(org, data, name, source=None, dry_run=False):
 
 
 def _command(*args):
-    """What the command printed (its line breaks, made for the terminal's width, taken out)
-    and the error it ended with."""
-    out = StringIO()
+    """What the command printed (its line breaks and table borders, made for the terminal's
+    width, taken out) and the error it ended with."""
+    out, error = StringIO(), None
     try:
         call_command("import", *args, stdout=out)
-    except CommandError as error:
-        return " ".join(out.getvalue().split()), error
-    return " ".join(out.getvalue().split()), None
+    except CommandError as raised:
+        error = raised
+    return " ".join(out.getvalue().replace("│", " ").split()), error
 
 
 def _edited_twice_json() -> bytes:
@@ -144,7 +144,8 @@ def test_kobo_chosen_for_an_odk_csv_is_refused_naming_odk_central(org_a, people)
 def test_odk_chosen_for_a_kobo_file_is_refused_naming_kobo(name, org_a, people):
     out, error = _command("odk", str(DATA / name), "--organisation", "org-a")
     assert error is not None and error.returncode == 1
-    assert "KoboToolbox" in out
+    assert "Choose KoboToolbox" in out
+    assert "1 problem with the file as a whole" in out
     assert Assessment.objects.count() == 0
 
 
