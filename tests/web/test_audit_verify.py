@@ -1,11 +1,13 @@
-"""The audit trail is append-only and hash-chained; verification finds every kind of tampering.
+"""The audit trail is append-only, sealed and chained; verification finds every kind of tampering.
 
-Tampering goes around the ORM with raw SQL, as an attacker with database access would. On
-PostgreSQL the append-only triggers are switched off for that one statement.
+Tampering goes around the ORM with raw SQL, as an attacker with database access would. The
+append-only triggers are switched off (PostgreSQL) or dropped (SQLite) for that one statement.
+More cases, those that need the key to be caught, are in test_audit_tampering.py.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import itertools
@@ -17,8 +19,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import ProtectedError
 from django.test import RequestFactory
 
+from empower.web import crypto
+from empower.web.accounts.models import Organisation
 from empower.web.audit.log import Action, record, verify_chain
 from empower.web.audit.models import AppendOnlyError, AuditEntry, ChainHead
 
@@ -29,20 +34,30 @@ on_postgres = pytest.mark.skipif(
 
 def tamper(sql: str, params: list | None = None) -> None:
     """Run raw SQL on the audit tables as an attacker would, past any trigger."""
-    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if postgres:
+        if connection.vendor == "postgresql":
             _set_triggers(cursor, "DISABLE")
-        cursor.execute(sql, params or [])
-        if postgres:
+            cursor.execute(sql, params or [])
             _set_triggers(cursor, "ENABLE")
+            return
+        # SQLite cannot switch a trigger off: drop the audit tables' triggers and put them back.
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name IN ('audit_auditentry', 'audit_chainhead')"
+        )
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute(sql, params or [])
+        for _name, trigger_sql in triggers:
+            cursor.execute(trigger_sql)
 
 
 def _set_triggers(cursor, state: str) -> None:
     # ALTER TABLE waits for no deferred foreign-key checks: run them now, then defer again.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute(f"ALTER TABLE audit_auditentry {state} TRIGGER audit_entry_append_only")
-    cursor.execute(f"ALTER TABLE audit_chainhead {state} TRIGGER audit_head_forward_only")
+    cursor.execute(f"ALTER TABLE audit_auditentry {state} TRIGGER USER")
+    cursor.execute(f"ALTER TABLE audit_chainhead {state} TRIGGER USER")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
@@ -86,7 +101,7 @@ def test_an_edited_detail_is_found_and_named_by_its_number(chain):
     assert result.problems == ["Entry 3 was changed after it was written."]
 
 
-def test_an_edited_entry_with_a_recomputed_hash_breaks_the_next_link(chain):
+def test_an_edited_entry_with_a_recomputed_seal_breaks_the_next_link(chain):
     entry = AuditEntry.objects.get(sequence=2)
     entry.target_id = "P-ZZZZZZ"
     forged = entry.compute_hash()
@@ -169,9 +184,14 @@ def test_the_orm_refuses_to_change_or_delete_entries(chain):
 @pytest.mark.parametrize("sql", [
     "UPDATE audit_auditentry SET detail = '{}' WHERE sequence = 3",
     "UPDATE audit_auditentry SET actor_id = NULL, actor_username = '' WHERE sequence = 3",
+    "UPDATE audit_auditentry SET actor_id = NULL WHERE sequence = 3",
+    "UPDATE audit_auditentry SET organisation_id = NULL",
     "DELETE FROM audit_auditentry WHERE sequence = 5",
     "UPDATE audit_chainhead SET last_sequence = 4",
     "DELETE FROM audit_chainhead",
+    "TRUNCATE audit_auditentry",
+    "TRUNCATE audit_chainhead",
+    "TRUNCATE audit_auditentry, audit_chainhead",
 ])
 def test_the_database_refuses_changes_on_postgresql(chain, sql):
     with pytest.raises(DatabaseError, match="audit"), transaction.atomic():
@@ -181,12 +201,16 @@ def test_the_database_refuses_changes_on_postgresql(chain, sql):
     assert verify_chain().ok
 
 
-def test_deleting_a_user_keeps_their_entries_and_the_chain(chain):
+def test_an_account_or_organisation_in_the_trail_cannot_be_deleted(chain, org_a):
+    # Their ids are sealed into the entries, so the links may never change; deactivate instead.
     user = get_user_model().objects.get(username="org-a-admin")
-    user.delete()
+    with pytest.raises(ProtectedError):
+        user.delete()
+    with pytest.raises(ProtectedError):
+        org_a.delete()
     entries = AuditEntry.objects.order_by("sequence")
-    assert [e.actor_id for e in entries] == [None] * 5
-    assert {e.actor_username for e in entries} == {"org-a-admin"}
+    assert [e.actor_id for e in entries] == [user.pk] * 5
+    assert [e.organisation_id for e in entries] == [org_a.pk] * 5
     assert verify_chain().ok
 
 
@@ -201,37 +225,56 @@ def test_a_rolled_back_transaction_takes_its_entry_with_it(chain):
     assert verify_chain().ok
 
 
-# The canonical form written out by hand (see the AuditEntry docstring); the hex digest was
-# computed separately with `printf '%s' '<literal>' | sha256sum`.
+# The canonical form written out by hand (see the AuditEntry docstring), sealed with the data
+# key of 32 bytes 0x0b. Worked out separately with OpenSSL 3.0:
+#   key id:   printf '\x0b%.0s' $(seq 32) | sha256sum                       → f0e38b83…
+#   seal key: openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:0b0b…0b
+#               -kdfopt info:"empower audit chain v2" HKDF                  → 76a10c04…
+#   seal:     printf '%s' '<literal>' | openssl dgst -sha256 -mac HMAC -macopt hexkey:76a10c04…
+SEAL_TEST_KEY = base64.urlsafe_b64encode(b"\x0b" * 32).decode().rstrip("=")
 FIRST_ENTRY_CANONICAL = (
-    r'{"action":"export","actor_username":"org-a-admin",'
+    r'{"action":"export","actor_id":7001,"actor_username":"sealed-admin",'
     r'"at":"2026-11-23T13:07:05.000042Z","detail":{"format":"csv","rows":3},'
-    r'"ip":"192.0.2.7","organisation_slug":"org-a",'
+    r'"ip":"192.0.2.7","key_id":"f0e38b83","organisation_id":7002,'
+    r'"organisation_slug":"sealed-org",'
     r'"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000",'
     r'"sequence":1,"target_id":"P-ABC234","target_type":"participant",'
     r'"user_agent":"Mozilla/5.0 (Linux; Android 10; \u09ad\u09be\u09b7\u09be)"}'
 )
-FIRST_ENTRY_SHA256 = "e6a78f51d26cd70385ac55a6263d38ca2e4751b878504777369d064b0f5f765c"
+FIRST_ENTRY_SEAL = "3a44845963defd809d0ca913f821c51cb3c9193298f78864614355d389bde195"
 
 
-def test_the_first_hash_is_sha256_of_the_documented_canonical_json(
-    org_a, make_member, monkeypatch
+@pytest.fixture
+def seal_test_key(monkeypatch):
+    monkeypatch.setenv("EMPOWER_DATA_KEY", SEAL_TEST_KEY)
+    crypto.reset_key_ring()
+    yield
+    crypto.reset_key_ring()
+
+
+def test_the_first_seal_is_hmac_sha256_of_the_documented_canonical_json(
+    db, seal_test_key, monkeypatch
 ):
-    admin = make_member(org_a, "admin")
+    organisation = Organisation.objects.create(id=7002, slug="sealed-org", name="Sealed")
+    admin = get_user_model().objects.create_user(id=7001, username="sealed-admin")
     moment = datetime(2026, 11, 23, 13, 7, 5, 42, tzinfo=UTC)
     monkeypatch.setattr("empower.web.audit.log.timezone.now", lambda: moment)
     request = RequestFactory().get(
         "/", REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 10; ভাষা)"
     )
-    entry = record(Action.EXPORT, request=request, actor=admin, organisation=org_a,
+    entry = record(Action.EXPORT, request=request, actor=admin, organisation=organisation,
                    target_type="participant", target_id="P-ABC234",
                    detail={"rows": 3, "format": "csv"})
-    assert hashlib.sha256(FIRST_ENTRY_CANONICAL.encode("ascii")).hexdigest() == FIRST_ENTRY_SHA256
-    assert entry.hash == FIRST_ENTRY_SHA256
-    # The same hash comes back from what the database stored.
-    assert AuditEntry.objects.get(pk=entry.pk).compute_hash() == FIRST_ENTRY_SHA256
+    assert entry.key_id == "f0e38b83"
+    assert entry.canonical() == FIRST_ENTRY_CANONICAL
+    assert entry.hash == FIRST_ENTRY_SEAL
+    # The same seal comes back from what the database stored.
+    assert AuditEntry.objects.get(pk=entry.pk).compute_hash() == FIRST_ENTRY_SEAL
+    # A plain SHA-256, which anyone could recompute, is not what is stored.
+    assert hashlib.sha256(FIRST_ENTRY_CANONICAL.encode("ascii")).hexdigest() != entry.hash
     second = record(Action.LOGOUT, actor=admin)
-    assert second.prev_hash == FIRST_ENTRY_SHA256
+    assert second.prev_hash == FIRST_ENTRY_SEAL
+    assert verify_chain().ok
 
 
 def test_ipv6_addresses_are_stored_in_one_spelling(db):

@@ -63,11 +63,12 @@ def login(request: HttpRequest) -> HttpResponse:
     checked (django-axes); the page it then shows is ``locked_out``."""
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        auth_login(request, form.get_user())
-        # Two-step login checks the role, and the membership is attached before the view.
+        # Two-step login checks the role, and the membership is attached before the view; the
+        # audit trail (at login) needs it too, to tell a whole login from a password step.
         request.membership = Membership.objects.filter(  # type: ignore[attr-defined]
-            user=request.user
+            user=form.get_user()
         ).first()
+        auth_login(request, form.get_user())
         return _after_login(request, _next_url(request))
     return render(request, "registration/login.html", {"form": form, "next": _next_url(request)})
 
@@ -144,7 +145,10 @@ def two_step(request: HttpRequest) -> HttpResponse:
     pending = twofactor.pending_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        completes_login = twofactor.required_step(request) is not None
         if twofactor.verify(request, pending, form.cleaned_data["code"]):
+            if completes_login:  # an administrator's first login: set up, then logged in
+                record(Action.LOGIN_SUCCESS, request=request, detail={"step": "setup"})
             messages.success(request, _("Two-step login is on. Keep the app on your phone: "
                                         "you will need a code each time you log in."))
             return redirect(next_url or (settings.LOGIN_REDIRECT_URL if required else "two_step"))

@@ -352,6 +352,11 @@ def assessment_new(
     number = int(wanted) if wanted.isdigit() else (draft.step if draft is not None else 1)
     number = max(1, min(number, len(steps)))
     check = draft is not None and request.GET.get("check") == "1"
+    notes = {i.id for i in instrument.items if i.kind == "text"} & set(steps[number - 1].items)
+    if draft is not None and any("".join(kept.get(n) or []).strip() for n in notes):
+        # Resuming shows the notes kept in the draft: reading them is audited like any other.
+        record(Action.VIEW_NARRATIVE, request=request, target_type="participant",
+               target_id=participant.code, detail={"draft": draft.pk, "step": number})
     return _render_step(
         request, participant, instrument, draft, language, steps, number, kept,
         bound=check, check=check, notice=_add_notice(request.GET.get("add", ""), kept),

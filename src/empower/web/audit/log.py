@@ -17,6 +17,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +31,8 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext_lazy as _
 
+from . import guards, sealing
+from .checkpoints import Checkpoint
 from .models import GENESIS_HASH, AuditEntry, ChainHead
 
 logger = logging.getLogger(__name__)
@@ -44,6 +48,8 @@ USER_AGENT_CHARS = 200
 
 class Action(StrEnum):
     LOGIN_SUCCESS = "login.success"
+    #: The password was right; the code of two-step login (or setting it up) is still to come.
+    LOGIN_PASSWORD_OK = "login.password_ok"
     LOGIN_FAILURE = "login.failure"
     LOGOUT = "logout"
     VIEW_IDENTIFYING = "person.view_identifying"
@@ -64,11 +70,14 @@ class Action(StrEnum):
     API_READ = "api.read"
     #: Written by record() itself when it found the chain head missing; verify reports it.
     CHAIN_HEAD_REBUILT = "audit.head_rebuilt"
+    #: Written once, by the migration that sealed the existing entries with a key.
+    CHAIN_RESEALED = "audit.resealed"
 
 
 #: What each action means, in words an administrator reads in the audit page.
 ACTION_LABELS: dict[str, Any] = {
     Action.LOGIN_SUCCESS: _("Logged in"),
+    Action.LOGIN_PASSWORD_OK: _("Gave the right password; the two-step code is still needed"),
     Action.LOGIN_FAILURE: _("Failed login"),
     Action.LOGOUT: _("Logged out"),
     Action.VIEW_IDENTIFYING: _("Saw identifying details"),
@@ -88,6 +97,7 @@ ACTION_LABELS: dict[str, Any] = {
     Action.API_TOKEN: _("Created or revoked an access key for the API"),
     Action.API_READ: _("Read records through the API"),
     Action.CHAIN_HEAD_REBUILT: _("Found the audit trail damaged (its end marker was missing)"),
+    Action.CHAIN_RESEALED: _("Sealed the earlier audit trail with the key"),
 }
 
 
@@ -187,7 +197,8 @@ def _link(entry: AuditEntry, head: ChainHead) -> None:
     entry.sequence = head.last_sequence + 1
     entry.prev_hash = head.last_hash
     entry.at = timezone.now()
-    entry.hash = entry.compute_hash()
+    entry.key_id = sealing.current_key_id()
+    entry.hash = entry.compute_hash()  # type: ignore[assignment]  # the newest key is in the ring
     entry._chained = True  # type: ignore[attr-defined]
     entry.save()
     head.last_sequence, head.last_hash = entry.sequence, entry.hash
@@ -316,75 +327,228 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
     head_sequence: int = 0
     head_hash: str = GENESIS_HASH
+    #: what could not be checked without being a sign of tampering (a rotated-out key)
+    notes: list[str] = field(default_factory=list)
+    #: how many checkpoints were compared with the chain
+    checkpoints: int = 0
 
 
-def verify_chain() -> VerifyResult:
-    """Recompute every hash in sequence order and compare the end with the chain head.
+@dataclass
+class _Span:
+    """Entries sealed with one key that is not in the key ring."""
 
-    Finds an edited entry (its hash no longer matches), a deleted or inserted entry (a gap in
-    the numbers, or a ``prev_hash`` that is not the previous entry's hash) and deleted newest
-    entries (the chain ends before the head says it does). It cannot find a chain rewritten
-    from start to end by someone who can write to the database; compare the head hash with
-    one noted earlier for that.
-    """
-    problems: list[str] = []
-    checked = 0
-    expected_sequence = 1
-    prev_hash = GENESIS_HASH
-    fields = ["sequence", "at", "actor_username", "organisation_slug", "action",
-              "target_type", "target_id", "detail", "ip", "user_agent", "prev_hash", "hash"]
-    entries = AuditEntry.objects.order_by("sequence").only(*fields).iterator(chunk_size=2000)
-    for entry in entries:
-        checked += 1
-        if entry.sequence != expected_sequence:
-            if entry.sequence > expected_sequence:
-                missing = (
-                    f"{expected_sequence}" if entry.sequence == expected_sequence + 1
-                    else f"{expected_sequence}–{entry.sequence - 1}"
+    first: int
+    last: int
+    count: int = 1
+
+    def text(self, singular: str, plural: str) -> str:
+        """"Entry 4 <singular>" or "3 entries between 4 and 9 <plural>"."""
+        if self.count == 1:
+            return f"Entry {self.first} {singular}"
+        return f"{self.count} entries between {self.first} and {self.last} {plural}"
+
+
+#: Columns verify reads: everything sealed, and the seal.
+_VERIFIED_COLUMNS = [
+    "sequence", "at", "actor", "actor_username", "organisation", "organisation_slug", "action",
+    "target_type", "target_id", "detail", "ip", "user_agent", "key_id", "prev_hash", "hash",
+]
+
+
+class _Walk:
+    """Checks entries one by one in sequence order and gathers what it finds."""
+
+    def __init__(self, checkpoints: Sequence[Checkpoint]) -> None:
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+        self.checked = 0
+        self.expected = 1
+        self.prev_hash = GENESIS_HASH
+        self.unkeyed: dict[str, _Span] = {}
+        #: key id → entry number of a sealed ``key.rotated`` entry that rotated it out
+        self.retired: dict[str, int] = {}
+        self.waiting: dict[int, list[Checkpoint]] = {}
+        for checkpoint in checkpoints:
+            self.waiting.setdefault(checkpoint.sequence, []).append(checkpoint)
+
+    def add(self, entry: AuditEntry) -> None:
+        self.checked += 1
+        self._check_position(entry)
+        sealed = self._check_seal(entry)
+        self._check_markers(entry, sealed)
+        for checkpoint in self.waiting.pop(entry.sequence, []):
+            if entry.hash != checkpoint.hash:
+                self.problems.append(
+                    f"Entry {entry.sequence} is not the entry checkpointed at {checkpoint.at} "
+                    f"({checkpoint.source}): the trail was rewritten from there or earlier."
                 )
-                problems.append(f"Entries missing before entry {entry.sequence}: {missing}.")
-            else:
-                problems.append(f"Entry {entry.sequence} is out of order.")
-        if entry.prev_hash != prev_hash:
-            problems.append(
+        self.expected = entry.sequence + 1
+        self.prev_hash = entry.hash
+
+    def _check_position(self, entry: AuditEntry) -> None:
+        if entry.sequence > self.expected:
+            missing = (
+                f"{self.expected}" if entry.sequence == self.expected + 1
+                else f"{self.expected}–{entry.sequence - 1}"
+            )
+            self.problems.append(f"Entries missing before entry {entry.sequence}: {missing}.")
+        elif entry.sequence < self.expected:
+            self.problems.append(f"Entry {entry.sequence} is out of order.")
+        if entry.prev_hash != self.prev_hash:
+            self.problems.append(
                 f"Entry {entry.sequence} does not link to the entry before it "
                 "(an entry before it was deleted, changed or replaced)."
             )
-        if entry.compute_hash() != entry.hash:
-            problems.append(f"Entry {entry.sequence} was changed after it was written.")
+
+    def _check_seal(self, entry: AuditEntry) -> bool:
+        """Whether the seal was checked and is right (False when it could not be checked)."""
+        expected = entry.compute_hash()
+        if expected is None:
+            span = self.unkeyed.get(entry.key_id)
+            if span is None:
+                self.unkeyed[entry.key_id] = _Span(entry.sequence, entry.sequence)
+            else:
+                span.last, span.count = entry.sequence, span.count + 1
+            return False
+        if not sealing.same(expected, entry.hash):
+            self.problems.append(f"Entry {entry.sequence} was changed after it was written.")
+            return False
+        return True
+
+    def _check_markers(self, entry: AuditEntry, sealed: bool) -> None:
         if entry.action == Action.CHAIN_HEAD_REBUILT:
-            problems.append(
+            self.problems.append(
                 f"The chain head was missing before entry {entry.sequence} and was rebuilt; "
                 "the newest entries before it may have been deleted."
             )
-        expected_sequence = entry.sequence + 1
-        prev_hash = entry.hash
-    last_sequence = expected_sequence - 1
-    head = ChainHead.objects.filter(pk=HEAD_PK).first()
-    if head is None:
-        if checked:
-            problems.append("The chain head record is missing.")
-        head_sequence, head_hash = last_sequence, prev_hash
-    else:
-        head_sequence, head_hash = head.last_sequence, head.last_hash
-        if head.last_sequence != last_sequence:
-            if head.last_sequence > last_sequence:
-                problems.append(
-                    f"The newest entries were deleted: the chain head is entry "
-                    f"{head.last_sequence} but the last entry is {last_sequence}."
+        if not sealed:
+            return
+        detail = entry.detail if isinstance(entry.detail, dict) else {}
+        if entry.action == Action.KEY_ROTATED:
+            for kid in detail.get("old_key_ids") or []:
+                self.retired.setdefault(str(kid), entry.sequence)
+        if entry.action == Action.CHAIN_RESEALED and detail.get("old_problems"):
+            findings = "; ".join(str(f) for f in detail.get("old_findings") or [])
+            self.problems.append(
+                f"Before entry {entry.sequence} sealed the trail with a key, the check of the "
+                f"time found {detail['old_problems']} problem(s): {findings}."
+            )
+
+    def finish_keys(self) -> None:
+        for kid, span in self.unkeyed.items():
+            retired_at = self.retired.get(kid)
+            if retired_at is not None and span.last < retired_at:
+                self.notes.append(
+                    f"{span.text('was', 'were')} sealed with key {kid}, which entry "
+                    f"{retired_at} rotated out and which is no longer in the key ring: their "
+                    "links were checked, their contents were not. Add that key to the ring to "
+                    "check them."
                 )
-            else:
-                problems.append(
-                    f"Entries were added behind the chain head: the head is entry "
-                    f"{head.last_sequence} but the last entry is {last_sequence}."
+                continue
+            why = (
+                "was never rotated out" if retired_at is None
+                else f"was rotated out by entry {retired_at}, before entry {span.last}"
+            )
+            self.problems.append(
+                f"{span.text('names', 'name')} {f'key {kid}' if kid else 'no key'}, which is "
+                f"not in the key ring and {why}: {'it' if span.count == 1 else 'they'} cannot "
+                "be checked, and may be forged or come from another installation."
+            )
+
+    def finish_checkpoints(self) -> None:
+        for sequence, waiting in sorted(self.waiting.items()):
+            if sequence == 0:
+                continue  # a checkpoint of an empty trail
+            for checkpoint in waiting:
+                self.problems.append(
+                    f"Entry {sequence}, checkpointed at {checkpoint.at} ({checkpoint.source}), "
+                    "is missing: the trail was emptied or cut back."
                 )
-        elif head.last_hash != prev_hash:
-            problems.append(
+
+    def check_head(self, head: ChainHead | None) -> tuple[int, str]:
+        last_sequence = self.expected - 1
+        if head is None:
+            if self.checked:
+                self.problems.append("The chain head record is missing.")
+            return last_sequence, self.prev_hash
+        if head.last_sequence > last_sequence:
+            self.problems.append(
+                f"The newest entries were deleted: the chain head is entry "
+                f"{head.last_sequence} but the last entry is {last_sequence}."
+            )
+        elif head.last_sequence < last_sequence:
+            self.problems.append(
+                f"Entries were added behind the chain head: the head is entry "
+                f"{head.last_sequence} but the last entry is {last_sequence}."
+            )
+        elif head.last_hash != self.prev_hash:
+            self.problems.append(
                 f"The last entry ({last_sequence}) is not the one the chain head recorded."
             )
+        return head.last_sequence, head.last_hash
+
+
+def _checkpoint_signatures(checkpoints: Sequence[Checkpoint], walk: _Walk) -> None:
+    for checkpoint in checkpoints:
+        valid = checkpoint.signature_ok()
+        if valid is None and checkpoint.key_id in walk.retired:
+            walk.notes.append(
+                f"The checkpoint in {checkpoint.source} was signed with key "
+                f"{checkpoint.key_id}, which was rotated out: its signature was not checked."
+            )
+        elif valid is None:
+            walk.problems.append(
+                f"The checkpoint in {checkpoint.source} names key {checkpoint.key_id}, which "
+                "is not in the key ring: its signature cannot be checked."
+            )
+        elif not valid:
+            walk.problems.append(
+                f"The checkpoint in {checkpoint.source} is not signed with this installation's "
+                "key: it was made up or edited."
+            )
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """Read the entries and the head as of one moment, while the site keeps appending."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def verify_chain(checkpoints: Sequence[Checkpoint] = ()) -> VerifyResult:
+    """Check every entry's seal and link in sequence order, the end against the chain head,
+    every checkpoint against the entry it names, and that the database's guards are on.
+
+    Finds an edited entry (its seal no longer matches, and without the key no one can make a
+    new one), a deleted or inserted entry (a gap, or a ``prev_hash`` that is not the previous
+    entry's seal), deleted newest entries (the chain ends before the head says it does) and,
+    with checkpoints, a trail that was cut back or emptied with its head moved to match.
+    """
+    walk = _Walk(checkpoints)
+    with _snapshot():
+        entries = AuditEntry.objects.order_by("sequence").only(*_VERIFIED_COLUMNS)
+        for entry in entries.iterator(chunk_size=2000):
+            walk.add(entry)
+        head = ChainHead.objects.filter(pk=HEAD_PK).first()
+        missing_guards = guards.missing(connection)
+    walk.finish_keys()
+    walk.finish_checkpoints()
+    _checkpoint_signatures(checkpoints, walk)
+    head_sequence, head_hash = walk.check_head(head)
+    if missing_guards:
+        walk.problems.append(
+            "The database's guard against changing the audit trail is off or missing "
+            f"({', '.join(missing_guards)}): someone switched it off, or a change to the "
+            "tables dropped it."
+        )
     return VerifyResult(
-        ok=not problems, checked=checked, problems=problems,
-        head_sequence=head_sequence, head_hash=head_hash,
+        ok=not walk.problems, checked=walk.checked, problems=walk.problems,
+        head_sequence=head_sequence, head_hash=head_hash, notes=walk.notes,
+        checkpoints=len(checkpoints),
     )
 
 

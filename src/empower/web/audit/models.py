@@ -1,14 +1,14 @@
-"""The audit trail: an append-only, hash-chained record of who did what, when, from where.
+"""The audit trail: an append-only, sealed and chained record of who did what, when, from where.
 
 Entries are written only through :func:`empower.web.audit.log.record`, which takes a lock,
-numbers the entry after the chain head and links it to the previous entry's hash. Nothing in
+numbers the entry after the chain head, links it to the previous entry's seal and seals it
+with a key derived from the data-encryption key (``sealing``). Nothing in
 an entry may identify a survivor: targets are participant codes or ids, never names or text a
 user typed, so erasing a person leaves only a pseudonymous tombstone here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,16 +19,21 @@ from django.utils.translation import gettext_lazy as _
 
 from empower.web.accounts.models import Organisation
 
+from . import sealing
+
 #: ``prev_hash`` of the first entry.
 GENESIS_HASH = "0" * 64
 
 #: The fields covered by an entry's hash, in the order they appear in the canonical JSON.
 HASHED_FIELDS = (
     "action",
+    "actor_id",
     "actor_username",
     "at",
     "detail",
     "ip",
+    "key_id",
+    "organisation_id",
     "organisation_slug",
     "prev_hash",
     "sequence",
@@ -72,41 +77,45 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One event in the audit trail.
 
-    **Hash chain.** ``hash`` is the SHA-256 (lower-case hex) of the UTF-8 bytes of the entry's
-    canonical JSON, and ``prev_hash`` is the ``hash`` of the entry with the previous
-    ``sequence`` (64 zeros for entry 1). The canonical JSON is one object with exactly the keys
-    in ``HASHED_FIELDS``, serialised with sorted keys, no whitespace (separators ``,`` and
-    ``:``) and non-ASCII characters escaped (``json.dumps(..., sort_keys=True,
-    separators=(",", ":"), ensure_ascii=True)``). Values:
+    **Seal and chain.** ``hash`` is the HMAC-SHA256 (lower-case hex) of the UTF-8 bytes of the
+    entry's canonical JSON, keyed with ``HKDF-SHA256(data key, salt=none, info="empower audit
+    chain v2", 32 bytes)``, where the data key is the one whose id is ``key_id`` (see
+    ``sealing``). ``prev_hash`` is the ``hash`` of the entry with the previous ``sequence`` (64
+    zeros for entry 1). The canonical JSON is one object with exactly the keys in
+    ``HASHED_FIELDS``, serialised with sorted keys, no whitespace (separators ``,`` and ``:``)
+    and non-ASCII characters escaped (``json.dumps(..., sort_keys=True, separators=(",", ":"),
+    ensure_ascii=True)``). Values:
 
     * ``sequence`` – integer; ``at`` – string, ISO 8601 in UTC with microseconds and a ``Z``
       (``2026-11-23T13:07:05.000042Z``);
+    * ``actor_id``, ``organisation_id`` – the linked account's and organisation's id (integer),
+      or ``null`` when there is none;
     * ``ip`` – string (IPv6 compressed and lower case), or ``null`` when unknown;
     * ``detail`` – the JSON object as stored (its keys sorted too);
     * every other key – the stored string (empty string when blank).
 
     For example, entry 1::
 
-        {"action":"login.failure","actor_username":"","at":"2026-11-23T13:07:05.000042Z",
-         "detail":{"username":"mona"},"ip":"192.0.2.7","organisation_slug":"",
+        {"action":"login.failure","actor_id":null,"actor_username":"",
+         "at":"2026-11-23T13:07:05.000042Z","detail":{"username":"mona"},"ip":"192.0.2.7",
+         "key_id":"1a2b3c4d","organisation_id":null,"organisation_slug":"",
          "prev_hash":"000…000","sequence":1,"target_id":"17","target_type":"user",
          "user_agent":"Mozilla/5.0"}
 
-    (on one line). Not hashed: the surrogate ``id`` and the two links ``actor`` and
-    ``organisation``. Those links are set to NULL when a user or organisation is deleted, which
-    must not break the chain; the hashed copies ``actor_username`` and ``organisation_slug``
-    keep who and where for good.
+    (on one line). Only the surrogate ``id`` is outside the seal. The links ``actor`` and
+    ``organisation`` are inside it, so they can never change: an account or organisation that
+    appears in the trail cannot be deleted (``PROTECT``); deactivate it instead.
     """
 
     sequence = models.PositiveBigIntegerField(_("number"), unique=True)
     at = models.DateTimeField(_("when"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     actor_username = models.CharField(_("who"), max_length=150, blank=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     organisation_slug = models.CharField(max_length=60, blank=True)
     action = models.CharField(_("what"), max_length=50, db_index=True)
@@ -116,6 +125,8 @@ class AuditEntry(models.Model):
     # Text, not the database's address type, so it reads back exactly as it was hashed.
     ip = models.CharField(_("from where"), max_length=45, null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)
+    #: id of the data key the entry's seal key was derived from (``crypto.key_id``)
+    key_id = models.CharField(max_length=8)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -158,8 +169,9 @@ class AuditEntry(models.Model):
         data["ip"] = self.ip or None
         return canonical_json(data)
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+    def compute_hash(self) -> str | None:
+        """The seal this entry should carry; None when its key is not in the key ring."""
+        return sealing.mac(self.canonical(), self.key_id, sealing.CHAIN_INFO)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,7 +15,19 @@ USERNAME_CHARS = 150
 
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     # The middleware ran before the login, so the organisation comes from the user's membership.
-    record(Action.LOGIN_SUCCESS, request=request, actor=user)
+    # With two-step login the password alone is not a login: the code step records the success.
+    action = (
+        Action.LOGIN_PASSWORD_OK if _second_step_to_come(request, user) else Action.LOGIN_SUCCESS
+    )
+    record(action, request=request, actor=user)
+
+
+def _second_step_to_come(request: HttpRequest | None, user: Any) -> bool:
+    from empower.web.accounts import twofactor
+
+    # Only the user and the membership matter (a test client's login has a bare request).
+    state = SimpleNamespace(user=user, membership=getattr(request, "membership", None))
+    return twofactor.required_step(state) is not None  # type: ignore[arg-type]
 
 
 def on_login_failed(
